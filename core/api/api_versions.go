@@ -1,0 +1,64 @@
+package api
+
+import (
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/network"
+)
+
+// supportedVersions lists the API keys this broker serves with the version
+// ranges Kafka 2.8 supports for them. Only keys that have a handler are
+// advertised, so clients never pick an API we cannot answer.
+var supportedVersions = map[int16][2]int16{
+	0:  {0, 9},  // Produce
+	1:  {0, 12}, // Fetch
+	2:  {0, 6},  // ListOffsets
+	3:  {0, 11}, // Metadata
+	4:  {0, 5},  // LeaderAndIsr
+	5:  {0, 3},  // StopReplica
+	6:  {0, 7},  // UpdateMetadata
+	18: {0, 3},  // ApiVersions
+	19: {0, 7},  // CreateTopics
+	20: {0, 6},  // DeleteTopics
+	32: {0, 4},  // DescribeConfigs
+	37: {0, 3},  // CreatePartitions
+}
+
+func isSupported(key, version int16) bool {
+	r, ok := supportedVersions[key]
+	return ok && version >= r[0] && version <= r[1]
+}
+
+// SupportedAPIKeys returns the advertised keys in ascending order.
+func SupportedAPIKeys() []int16 {
+	keys := make([]int16, 0, len(supportedVersions))
+	for k := range supportedVersions {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// handleAPIVersions answers with the supported ranges. A version newer than
+// ours gets UNSUPPORTED_VERSION in a v0 body that still lists the keys,
+// so the client can retry with a version we know.
+func (a *KafkaApis) handleAPIVersions(req *network.Request) kmsg.Response {
+	resp := kmsg.NewPtrApiVersionsResponse()
+	v := req.Header.APIVersion
+	if !isSupported(18, v) || req.Body == nil {
+		resp.SetVersion(0)
+		resp.ErrorCode = kerr.UnsupportedVersion.Code
+	} else {
+		resp.SetVersion(v)
+	}
+	for _, k := range SupportedAPIKeys() {
+		r := supportedVersions[k]
+		ak := kmsg.NewApiVersionsResponseApiKey()
+		ak.ApiKey, ak.MinVersion, ak.MaxVersion = k, r[0], r[1]
+		resp.ApiKeys = append(resp.ApiKeys, ak)
+	}
+	return resp
+}

@@ -1,0 +1,171 @@
+// Package api is the broker's KafkaApis: one handler per API key. Each
+// handler works on the kmsg request decoded by the network layer, calls the
+// component that owns the data (ReplicaManager, MetadataCache, ZooKeeper
+// admin helpers) and returns the response at the request's version.
+package api
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/admin"
+	"github.com/gokafka/kafka/core/cluster"
+	klog "github.com/gokafka/kafka/core/log"
+	"github.com/gokafka/kafka/core/logging"
+	"github.com/gokafka/kafka/core/metadata"
+	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/core/record"
+	"github.com/gokafka/kafka/core/replica"
+	"github.com/gokafka/kafka/zkutil"
+)
+
+// Config is the part of the broker configuration the handlers need.
+type Config struct {
+	BrokerID                 int32
+	ClusterID                string
+	NumPartitions            int32
+	DefaultReplicationFactor int16
+	AutoCreateTopicsEnable   bool
+	DeleteTopicEnable        bool
+	// ValidateTopicConfig checks topic-level config overrides.
+	ValidateTopicConfig func(map[string]string) error
+	// DescribeTopicConfigs lists every topic config with value and source.
+	DescribeTopicConfigs func(overrides map[string]string) []ConfigEntry
+	// DescribeBrokerConfigs lists the broker's configs.
+	DescribeBrokerConfigs func() []ConfigEntry
+}
+
+// ConfigEntry is one row of DescribeConfigs.
+type ConfigEntry struct {
+	Name, Value string
+	Source      int8
+	ReadOnly    bool
+	Sensitive   bool
+	Synonyms    []ConfigSynonym
+}
+
+// ConfigSynonym is a lower-precedence source of a config value.
+type ConfigSynonym struct {
+	Name, Value string
+	Source      int8
+}
+
+// Controller is what the handlers ask of the KafkaController.
+type Controller interface {
+	IsActive() bool
+}
+
+// KafkaApis dispatches requests to their handlers.
+type KafkaApis struct {
+	cfg        Config
+	cache      *metadata.MetadataCache
+	replicas   *replica.ReplicaManager
+	zk         *zkutil.Client
+	controller Controller
+	done       <-chan struct{}
+	log        *logrus.Entry
+}
+
+// NewKafkaApis wires the handlers to the broker's components. done is
+// closed at shutdown to release parked requests.
+func NewKafkaApis(cfg Config, cache *metadata.MetadataCache, replicas *replica.ReplicaManager, zk *zkutil.Client, controller Controller, done <-chan struct{}) *KafkaApis {
+	return &KafkaApis{
+		cfg: cfg, cache: cache, replicas: replicas, zk: zk, controller: controller, done: done,
+		log: logging.For("kafka.server.KafkaApis").WithField("broker", cfg.BrokerID),
+	}
+}
+
+// Handle implements network.Handler.
+func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
+	h := req.Header
+	if h.APIKey == 18 {
+		return a.handleAPIVersions(req), nil
+	}
+	if !isSupported(h.APIKey, h.APIVersion) || req.Body == nil {
+		return nil, fmt.Errorf("unsupported API key %d (%s) version %d from client %q",
+			h.APIKey, kmsg.NameForKey(h.APIKey), h.APIVersion, h.ClientID)
+	}
+	switch body := req.Body.(type) {
+	case *kmsg.MetadataRequest:
+		return a.handleMetadata(req, body), nil
+	case *kmsg.ProduceRequest:
+		return a.handleProduce(body)
+	case *kmsg.FetchRequest:
+		return a.handleFetch(body), nil
+	case *kmsg.ListOffsetsRequest:
+		return a.handleListOffsets(body), nil
+	case *kmsg.CreateTopicsRequest:
+		return a.handleCreateTopics(body), nil
+	case *kmsg.DeleteTopicsRequest:
+		return a.handleDeleteTopics(body), nil
+	case *kmsg.CreatePartitionsRequest:
+		return a.handleCreatePartitions(body), nil
+	case *kmsg.DescribeConfigsRequest:
+		return a.handleDescribeConfigs(body), nil
+	case *kmsg.LeaderAndISRRequest:
+		return a.replicas.BecomeLeaderOrFollower(body), nil
+	case *kmsg.UpdateMetadataRequest:
+		return a.handleUpdateMetadata(body), nil
+	case *kmsg.StopReplicaRequest:
+		return a.replicas.StopReplicas(body), nil
+	}
+	return nil, fmt.Errorf("no handler for %s", kmsg.NameForKey(h.APIKey))
+}
+
+// errorCode maps internal errors to Kafka error codes.
+func errorCode(err error) int16 {
+	if err == nil {
+		return 0
+	}
+	var ae *admin.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Code
+	}
+	table := []struct {
+		err  error
+		code int16
+	}{
+		{cluster.ErrNotLeader, kerr.NotLeaderForPartition.Code},
+		{cluster.ErrNotEnoughReplicas, kerr.NotEnoughReplicas.Code},
+		{cluster.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch.Code},
+		{cluster.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch.Code},
+		{replica.ErrUnknownPartition, kerr.UnknownTopicOrPartition.Code},
+		{replica.ErrRequestTimedOut, kerr.RequestTimedOut.Code},
+		{klog.ErrOffsetOutOfRange, kerr.OffsetOutOfRange.Code},
+		{record.ErrCorruptMessage, kerr.CorruptMessage.Code},
+		{record.ErrRecordTooLarge, kerr.MessageTooLarge.Code},
+		{record.ErrInvalidRecord, kerr.InvalidRecord.Code},
+		{record.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat.Code},
+	}
+	for _, e := range table {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	return kerr.UnknownServerError.Code
+}
+
+// errorMessage returns the message to put beside a code, or nil when the
+// code says it all.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	var ae *admin.Error
+	if errors.As(err, &ae) {
+		return &ae.Message
+	}
+	s := err.Error()
+	return &s
+}
+
+func millis(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/replica"
+)
+
+// handleProduce appends each partition's record set. The records are
+// stored as the client sent them: only batch headers are checked and
+// rewritten, never individual records.
+func (a *KafkaApis) handleProduce(req *kmsg.ProduceRequest) (kmsg.Response, error) {
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	failed := false
+	timeout := millis(req.TimeoutMillis)
+	for _, t := range req.Topics {
+		rt := kmsg.NewProduceResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := a.producePartition(req, t.Topic, p, timeout)
+			if rp.ErrorCode != 0 {
+				failed = true
+			}
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	if req.Acks == 0 {
+		// No response for acks=0; on error Kafka closes the connection so
+		// the producer refreshes its metadata.
+		if failed {
+			return nil, errors.New("closing connection after a failed acks=0 produce")
+		}
+		return nil, nil
+	}
+	return resp, nil
+}
+
+func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p kmsg.ProduceRequestTopicPartition, timeout time.Duration) kmsg.ProduceResponseTopicPartition {
+	rp := kmsg.NewProduceResponseTopicPartition()
+	rp.Partition = p.Partition
+	rp.BaseOffset, rp.LogAppendTime, rp.LogStartOffset = -1, -1, -1
+	var err error
+	switch {
+	case internalTopics[topic]:
+		err = kerr.InvalidTopicException
+	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
+		err = kerr.InvalidRequiredAcks
+	case len(p.Records) == 0:
+		err = fmt.Errorf("%w: empty record set", kerr.CorruptMessage)
+	}
+	if err == nil {
+		if !a.cache.Contains(topic) && a.replicas.Partition(topic, p.Partition) == nil {
+			err = replica.ErrUnknownPartition
+		} else {
+			res := a.replicas.AppendRecords(replica.TopicPartition{Topic: topic, Partition: p.Partition}, p.Records, req.Acks, timeout)
+			err = res.Err
+			if err == nil {
+				rp.BaseOffset = res.Result.FirstOffset
+				rp.LogAppendTime = res.Result.LogAppendTime
+				rp.LogStartOffset = res.Result.LogStartOffset
+			}
+		}
+	}
+	if err != nil {
+		rp.ErrorCode = errorCode(err)
+		if req.Version >= 8 {
+			rp.ErrorMessage = errorMessage(err)
+		}
+		a.log.Debugf("Produce to %s-%d failed: %v", topic, p.Partition, err)
+	}
+	return rp
+}

@@ -1,0 +1,9 @@
+package replica
+
+import "errors"
+
+// Errors of the replica layer; the API layer maps them to Kafka codes.
+var (
+	ErrUnknownPartition = errors.New("this broker does not host the partition")
+	ErrRequestTimedOut  = errors.New("timed out waiting for the ISR to acknowledge the records")
+)

@@ -1,0 +1,157 @@
+package replica
+
+import (
+	"time"
+
+	"github.com/gokafka/kafka/core/cluster"
+	klog "github.com/gokafka/kafka/core/log"
+)
+
+// ProduceResult is the outcome of appending one partition's records.
+type ProduceResult struct {
+	Err    error
+	Result klog.AppendResult
+}
+
+// AppendRecords appends records to a partition this broker leads. With
+// acks=-1 it waits (up to timeout) until the high watermark covers the
+// appended records, i.e. every ISR member has them.
+func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks int16, timeout time.Duration) ProduceResult {
+	p := rm.Partition(tp.Topic, tp.Partition)
+	if p == nil {
+		return ProduceResult{Err: ErrUnknownPartition}
+	}
+	res, err := p.AppendRecordsToLeader(records, acks)
+	if err != nil {
+		return ProduceResult{Err: err}
+	}
+	if acks == -1 {
+		if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
+			return ProduceResult{Err: err, Result: res}
+		}
+	}
+	return ProduceResult{Result: res}
+}
+
+// awaitHighWatermark is the produce purgatory: park until the partition's
+// high watermark reaches want, the leader changes, or the timeout fires.
+func (rm *ReplicaManager) awaitHighWatermark(p *cluster.Partition, want int64, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		wake := rm.arrivals()
+		if !p.IsLeader() {
+			return cluster.ErrNotLeader
+		}
+		if p.HighWatermark() >= want {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-deadline.C:
+			return ErrRequestTimedOut
+		}
+	}
+}
+
+// FetchPartition is one partition of a fetch request.
+type FetchPartition struct {
+	TopicPartition
+	FetchOffset        int64
+	MaxBytes           int32
+	CurrentLeaderEpoch int32
+}
+
+// FetchResult is what a fetch returns for one partition.
+type FetchResult struct {
+	Err              error
+	HighWatermark    int64
+	LastStableOffset int64
+	LogStartOffset   int64
+	Records          []byte
+}
+
+// FetchParams are the request-level limits of a fetch.
+type FetchParams struct {
+	ReplicaID int32 // -1 for consumers, a broker id for followers
+	MaxWait   time.Duration
+	MinBytes  int32
+	MaxBytes  int32
+}
+
+// FetchMessages reads every requested partition and, when fewer than
+// MinBytes are available, waits for more data until MaxWait (the fetch
+// purgatory). done aborts the wait on shutdown.
+func (rm *ReplicaManager) FetchMessages(params FetchParams, parts []FetchPartition, done <-chan struct{}) []FetchResult {
+	var timer *time.Timer
+	for {
+		wake := rm.arrivals()
+		results, bytes, failed := rm.readFromLocalLogs(params, parts)
+		if failed || bytes >= int(params.MinBytes) || params.MaxWait <= 0 || len(parts) == 0 {
+			return results
+		}
+		if timer == nil {
+			timer = time.NewTimer(params.MaxWait)
+			defer timer.Stop()
+		}
+		select {
+		case <-wake:
+		case <-timer.C:
+			results, _, _ = rm.readFromLocalLogs(params, parts)
+			return results
+		case <-done:
+			return results
+		}
+	}
+}
+
+// readFromLocalLogs reads each partition once. The first partition that
+// has data may exceed the byte limits by one batch, so a consumer always
+// makes progress (Kafka's minOneMessage rule).
+func (rm *ReplicaManager) readFromLocalLogs(params FetchParams, parts []FetchPartition) ([]FetchResult, int, bool) {
+	results := make([]FetchResult, len(parts))
+	remaining := params.MaxBytes
+	total := 0
+	failed := false
+	for i, fp := range parts {
+		r := &results[i]
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = -1, -1, -1
+		p := rm.Partition(fp.Topic, fp.Partition)
+		if p == nil {
+			r.Err = ErrUnknownPartition
+			failed = true
+			continue
+		}
+		if err := p.CheckLeader(fp.CurrentLeaderEpoch, true); err != nil {
+			r.Err = err
+			failed = true
+			continue
+		}
+		l := p.Log()
+		hw := l.HighWatermark()
+		maxOffset := hw
+		if params.ReplicaID >= 0 {
+			maxOffset = l.LogEndOffset()
+			p.UpdateFollowerFetchState(params.ReplicaID, fp.FetchOffset)
+			hw = l.HighWatermark()
+		}
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, hw, l.LogStartOffset()
+		limit := fp.MaxBytes
+		if remaining < limit {
+			limit = remaining
+		}
+		if limit < 0 {
+			limit = 0
+		}
+		info, err := l.Read(fp.FetchOffset, limit, maxOffset, total == 0)
+		if err != nil {
+			r.Err = err
+			failed = true
+			continue
+		}
+		r.Records = info.Records
+		total += len(info.Records)
+		remaining -= int32(len(info.Records))
+	}
+	return results, total, failed
+}
