@@ -559,3 +559,28 @@ func TestEveryTopicConfigHasABrokerSourceOrIsThrottle(t *testing.T) {
 		}
 	}
 }
+
+// The shipped config/server.properties must load, use only known keys and
+// carry the stock Kafka 2.8 values (listeners and log.dirs aside).
+func TestShippedServerProperties(t *testing.T) {
+	c, err := LoadKafkaConfig(filepath.Join("..", "..", "config", "server.properties"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := c.UnknownKeys(); len(u) != 0 {
+		t.Fatalf("unknown keys %v", u)
+	}
+	if c.BrokerID != 0 || c.ZkConnect != "localhost:2181" || c.ZkConnectionTimeoutMs != 18000 ||
+		c.OffsetsTopicReplicationFactor != 1 || c.TransactionStateLogReplicationFactor != 1 ||
+		c.TransactionStateLogMinIsr != 1 || c.GroupInitialRebalanceDelayMs != 0 || c.LogSegmentBytes != 1073741824 ||
+		!reflect.DeepEqual(c.LogDirs, []string{"data/kafka-logs"}) {
+		t.Fatalf("unexpected values: %+v", c)
+	}
+	if got := c.AdvertisedListeners[0].String(); got != "PLAINTEXT://localhost:9092" {
+		t.Fatalf("advertised %s", got)
+	}
+	// kafka-topics --describe shows segment.bytes as a static broker config.
+	if e := findEntry(t, c.DescribeTopicConfigs(nil), "segment.bytes"); e.Source != SourceStaticBroker {
+		t.Fatalf("segment.bytes source %d", e.Source)
+	}
+}
