@@ -286,6 +286,11 @@ func NewKafkaConfig(props map[string]string) (*KafkaConfig, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	// Every log starts from these values, so a broker value that no topic
+	// could hold (e.g. log.cleaner.min.cleanable.ratio=2) stops startup here.
+	if _, err := c.TopicConfig(nil); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -752,7 +757,7 @@ func (c *KafkaConfig) list(name string) []string {
 // LogConfig returns the broker-level defaults every new log starts from.
 func (c *KafkaConfig) LogConfig() log.Config {
 	tc, err := c.TopicConfig(nil)
-	if err != nil { // broker values were validated already; cannot happen
+	if err != nil { // NewKafkaConfig checked exactly this
 		panic(err)
 	}
 	return tc.Config

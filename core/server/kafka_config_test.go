@@ -584,3 +584,11 @@ func TestShippedServerProperties(t *testing.T) {
 		t.Fatalf("segment.bytes source %d", e.Source)
 	}
 }
+
+func TestBrokerValueInvalidForTopicsFailsStartup(t *testing.T) {
+	_, err := NewKafkaConfig(minimal("log.cleaner.min.cleanable.ratio", "2"))
+	want := "Invalid value 2.0 for configuration min.cleanable.dirty.ratio: Value must be no more than 1"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v", err)
+	}
+}
