@@ -928,8 +928,8 @@ func (c *KafkaConfig) DescribeTopicConfigs(overrides map[string]string) []Config
 			value = renderValue(def.typ, values[name])
 		}
 		var syns []ConfigSynonym
-		if raw, ok := valid[name]; ok {
-			syns = append(syns, ConfigSynonym{Name: name, Value: strings.TrimSpace(raw), Source: SourceDynamicTopic})
+		if _, ok := valid[name]; ok {
+			syns = append(syns, ConfigSynonym{Name: name, Value: value, Source: SourceDynamicTopic})
 		}
 		if broker, ok := topicToBroker[name]; ok {
 			syns = append(syns, c.brokerSynonyms(broker)...)
