@@ -445,3 +445,56 @@ func TestSessionExpiryRunsNewSessionHooks(t *testing.T) {
 		t.Fatalf("registration owner %v, session %d: %v", stat, c.SessionID(), err)
 	}
 }
+
+func TestWatchesOnMissingNodesAndAdminRequests(t *testing.T) {
+	addr := zktest.Start(t)
+	c := connect(t, addr+"/k")
+	_, ok, ch, err := c.GetTopicAssignmentW("later")
+	if err != nil || ok || ch == nil {
+		t.Fatal(ok, ch, err)
+	}
+	if err := c.CreateTopicAssignment(TopicAssignment{Topic: "later", Partitions: map[int32][]int32{0: {1}}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-ch:
+		if ev.Type != zk.EventNodeCreated || ev.Path != TopicPath("later") {
+			t.Fatalf("event %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no creation event")
+	}
+	_, _, ch, _ = c.GetTopicAssignmentW("later")
+	a, _, _ := c.GetTopicAssignment("later")
+	a.Partitions[1] = []int32{1}
+	if err := c.SetTopicAssignment(a, a.ZkVersion); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-ch; ev.Type != zk.EventNodeDataChanged {
+		t.Fatalf("event %+v", ev)
+	}
+
+	if err := c.CreatePreferredReplicaElection([]TopicPartition{{"later", 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreatePreferredReplicaElection(nil); !errors.Is(err, ErrNodeExists) {
+		t.Fatal(err)
+	}
+	tps, ok, err := c.GetPreferredReplicaElection()
+	if err != nil || !ok || !reflect.DeepEqual(tps, []TopicPartition{{"later", 0}}) {
+		t.Fatal(tps, ok, err)
+	}
+	if err := c.DeletePreferredReplicaElection(-1); err != nil {
+		t.Fatal(err)
+	}
+	r := map[TopicPartition][]int32{{"later", 0}: {2, 1}}
+	if err := c.CreatePartitionReassignment(r); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := c.GetPartitionReassignment(); err != nil || !ok || !reflect.DeepEqual(got, r) {
+		t.Fatal(got, ok, err)
+	}
+	if err := c.DeletePartitionReassignment(-1); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -457,11 +457,20 @@ func (c *Client) GetTopicAssignment(topic string) (TopicAssignment, bool, error)
 }
 
 // GetTopicAssignmentW reads one topic's assignment and sets a data watch
-// (the controller watches for added partitions and reassignments).
+// (the controller watches for added partitions and reassignments). For a
+// missing topic the watch fires when it is created.
 func (c *Client) GetTopicAssignmentW(topic string) (TopicAssignment, bool, <-chan zk.Event, error) {
 	data, stat, ch, err := c.GetDataW(TopicPath(topic))
 	if errors.Is(err, ErrNoNode) {
-		return TopicAssignment{}, false, nil, nil
+		// Watch for its creation instead, so the caller still gets an event.
+		exists, _, ech, err := c.ExistsW(TopicPath(topic))
+		if err != nil {
+			return TopicAssignment{}, false, nil, err
+		}
+		if exists {
+			return c.GetTopicAssignmentW(topic)
+		}
+		return TopicAssignment{}, false, ech, nil
 	}
 	if err != nil {
 		return TopicAssignment{}, false, nil, err
@@ -898,4 +907,35 @@ func (c *Client) ClaimProducerIDBlock(brokerID int32) (ProducerIDBlock, error) {
 		}
 	}
 	return ProducerIDBlock{}, errors.New("failed to claim a producer id block: too many concurrent updates")
+}
+
+// ---------------------------------------------------------------------------
+// preferred replica election
+
+// GetPreferredReplicaElection reads /admin/preferred_replica_election, if present.
+func (c *Client) GetPreferredReplicaElection() ([]TopicPartition, bool, error) {
+	data, _, err := c.GetData(PreferredReplicaElectionPath)
+	if errors.Is(err, ErrNoNode) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	tps, err := DecodePartitionList(data)
+	return tps, err == nil, err
+}
+
+// CreatePreferredReplicaElection asks the controller to move leadership back
+// to the preferred replicas; ErrNodeExists while one is pending.
+func (c *Client) CreatePreferredReplicaElection(tps []TopicPartition) error {
+	return c.CreateRecursive(PreferredReplicaElectionPath, EncodePartitionList(tps))
+}
+
+// DeletePreferredReplicaElection removes the request (epoch-fenced when epochZkVersion >= 0).
+func (c *Client) DeletePreferredReplicaElection(epochZkVersion int32) error {
+	err := c.guarded(epochZkVersion, &zk.DeleteRequest{Path: PreferredReplicaElectionPath, Version: MatchAnyVersion})
+	if errors.Is(err, ErrNoNode) {
+		return nil
+	}
+	return err
 }
