@@ -498,3 +498,62 @@ func TestWatchesOnMissingNodesAndAdminRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConnectWaitsForZooKeeperToComeUp(t *testing.T) {
+	srv := zktest.StartServer(t)
+	srv.Stop()
+	type result struct {
+		c   *Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := Connect(srv.Connect()+"/chroot", 6*time.Second, 60*time.Second)
+		done <- result{c, err}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	srv.Restart()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		defer r.c.Close()
+		if ok, _, err := r.c.Exists("/"); !ok || err != nil {
+			t.Fatalf("chroot missing: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Connect did not return")
+	}
+}
+
+func TestRequestsRetryAcrossConnectionLoss(t *testing.T) {
+	srv := zktest.StartServer(t)
+	c, err := Connect(srv.Connect(), 10*time.Second, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.CreatePersistentPaths(); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.GetOrCreateClusterID("abc")
+		done <- err
+	}()
+	time.Sleep(time.Second)
+	srv.Restart()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("request did not complete after ZooKeeper came back")
+	}
+	if id, ok, err := c.GetClusterID(); err != nil || !ok || id != "abc" {
+		t.Fatal(id, ok, err)
+	}
+}
