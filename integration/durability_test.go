@@ -1,0 +1,217 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// acked is a record the broker confirmed, with where it said it put it.
+type acked struct {
+	partition int32
+	offset    int64
+	value     string
+}
+
+// ackLog collects produce results from promise callbacks.
+type ackLog struct {
+	mu     sync.Mutex
+	acks   []acked
+	failed int
+	errs   map[string]int
+	wg     sync.WaitGroup
+}
+
+func (l *ackLog) promise() func(*kgo.Record, error) {
+	l.wg.Add(1)
+	return func(r *kgo.Record, err error) {
+		defer l.wg.Done()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if err != nil {
+			l.failed++
+			if l.errs == nil {
+				l.errs = map[string]int{}
+			}
+			l.errs[err.Error()]++
+			return
+		}
+		l.acks = append(l.acks, acked{r.Partition, r.Offset, string(r.Value)})
+	}
+}
+
+// wait waits for every promise, bounded.
+func (l *ackLog) wait(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { l.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		t.Fatalf("produce promises still pending after %v", timeout)
+	}
+}
+
+func (l *ackLog) snapshot() []acked {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]acked(nil), l.acks...)
+}
+
+// checkAcked reads the topic back and checks that every acked record is at
+// its acked offset with its value, and that offsets have no holes.
+func checkAcked(t *testing.T, bootstrap, topic string, acks []acked) map[int32][]*kgo.Record {
+	t.Helper()
+	got := ConsumeAll(t, bootstrap, topic, 90*time.Second)
+	at := map[int32]map[int64]string{}
+	for p, rs := range got {
+		at[p] = map[int64]string{}
+		for i, r := range rs {
+			if i > 0 && r.Offset != rs[i-1].Offset+1 {
+				t.Errorf("partition %d: offset %d follows %d", p, r.Offset, rs[i-1].Offset)
+			}
+			at[p][r.Offset] = string(r.Value)
+		}
+	}
+	missing := 0
+	for _, a := range acks {
+		v, ok := at[a.partition][a.offset]
+		if !ok || v != a.value {
+			missing++
+			if missing <= 10 {
+				t.Errorf("acked %q at %d@%d: found %q (present %v)", a.value, a.partition, a.offset, v, ok)
+			}
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d acked records are not at their acked offset", missing, len(acks))
+	}
+	return got
+}
+
+// TestRestartKeepsAckedRecords: records acked with acks=all survive a
+// graceful restart at the same offsets, and new records continue after them.
+func TestRestartKeepsAckedRecords(t *testing.T) {
+	c := StartCluster(t, nil)
+	const topic, partitions, n = "restart", 4, 6000
+	CreateTopic(t, c.Bootstrap(), topic, partitions, nil)
+
+	produce := func(from, to int) []acked {
+		cl := NewClient(t, c.Bootstrap(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(5*time.Millisecond))
+		var l ackLog
+		ctx := testContext(t, 60*time.Second)
+		for i := from; i < to; i++ {
+			cl.Produce(ctx, &kgo.Record{Topic: topic, Key: []byte(fmt.Sprint(i % 97)), Value: []byte(fmt.Sprintf("restart-%06d", i))}, l.promise())
+		}
+		l.wait(t, 60*time.Second)
+		if l.failed > 0 {
+			t.Fatalf("%d records failed: %v", l.failed, l.errs)
+		}
+		cl.Close()
+		return l.snapshot()
+	}
+
+	acks := produce(0, n)
+	ends := map[int32]int64{}
+	for _, a := range acks {
+		if a.offset+1 > ends[a.partition] {
+			ends[a.partition] = a.offset + 1
+		}
+	}
+	c.B().Restart()
+	checkAcked(t, c.Bootstrap(), topic, acks)
+
+	more := produce(n, n+400)
+	for _, a := range more {
+		if a.offset < ends[a.partition] {
+			t.Errorf("after restart, %q got offset %d@%d, below the old end %d", a.value, a.partition, a.offset, ends[a.partition])
+		}
+	}
+	// And a second restart with both generations in the log.
+	c.B().Restart()
+	got := checkAcked(t, c.Bootstrap(), topic, append(acks, more...))
+	total := 0
+	for _, rs := range got {
+		total += len(rs)
+	}
+	if total != n+400 {
+		t.Errorf("log holds %d records, produced and acked %d", total, n+400)
+	}
+}
+
+// TestKill9KeepsAckedRecords kills the broker with SIGKILL while a producer
+// (acks=1) is running; after a restart every record whose produce succeeded
+// is readable at exactly its acked offset.
+func TestKill9KeepsAckedRecords(t *testing.T) {
+	const session = 6 * time.Second
+	c := StartCluster(t, map[string]string{"zookeeper.session.timeout.ms": fmt.Sprint(session.Milliseconds())})
+	const topic, partitions = "crash", 3
+	CreateTopic(t, c.Bootstrap(), topic, partitions, nil)
+
+	cl := NewClient(t, c.Bootstrap(),
+		kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(),
+		kgo.ProducerLinger(2*time.Millisecond), kgo.RecordDeliveryTimeout(8*time.Second),
+		kgo.MaxBufferedRecords(5000))
+	var l ackLog
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for i := 0; ctx.Err() == nil && i < 5_000_000; i++ {
+			size := 20 + (i*37)%900
+			v := fmt.Sprintf("crash-%07d-", i)
+			for len(v) < size {
+				v += "x"
+			}
+			cl.Produce(ctx, &kgo.Record{Topic: topic, Value: []byte(v)}, l.promise())
+		}
+	}()
+
+	// Kill once a good amount is acked (bounded in time).
+	deadline := time.Now().Add(20 * time.Second)
+	for len(l.snapshot()) < 20000 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.B().Kill9()
+	killedAt := len(l.snapshot())
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	<-stopped
+	abortCtx, abortCancel := context.WithTimeout(context.Background(), 15*time.Second)
+	_ = cl.AbortBufferedRecords(abortCtx)
+	abortCancel()
+	l.wait(t, 30*time.Second)
+	cl.Close()
+	acks := l.snapshot()
+	t.Logf("acked %d records (%d when killed), %d failed", len(acks), killedAt, l.failed)
+	if len(acks) < 1000 {
+		t.Fatalf("only %d records acked before the kill; producer errors: %v", len(acks), l.errs)
+	}
+
+	c.B().AfterCrashStart(session)
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, partitions)
+	got := checkAcked(t, c.Bootstrap(), topic, acks)
+
+	// The log accepts new records right after its recovered end.
+	ends := map[int32]int64{}
+	for p, rs := range got {
+		if len(rs) > 0 {
+			ends[p] = rs[len(rs)-1].Offset + 1
+		}
+	}
+	pc := NewClient(t, c.Bootstrap(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	for p := int32(0); p < partitions; p++ {
+		r := &kgo.Record{Topic: topic, Partition: p, Value: []byte("after-crash")}
+		if err := pc.ProduceSync(testContext(t, 30*time.Second), r).FirstErr(); err != nil {
+			t.Fatalf("produce after recovery to partition %d: %v", p, err)
+		}
+		if r.Offset != ends[p] {
+			t.Errorf("partition %d: first record after recovery at offset %d, want %d", p, r.Offset, ends[p])
+		}
+	}
+}
