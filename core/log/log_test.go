@@ -437,3 +437,34 @@ func TestConcurrentAppendAndRead(t *testing.T) {
 	wg.Wait()
 	checkConsecutive(t, readAll(t, l), 0, 1200)
 }
+
+func TestTimeBasedRoll(t *testing.T) {
+	cfg := smallConfig()
+	cfg.SegmentMs = 1000
+	l := newTestLog(t, cfg)
+	defer l.Close()
+	l.Append(batch(t, 1, 10_000), 0)
+	l.Append(batch(t, 1, 10_900), 0) // 900 ms after the segment's first batch: same segment
+	if l.NumSegments() != 1 {
+		t.Fatalf("rolled too early: %d segments", l.NumSegments())
+	}
+	l.Append(batch(t, 1, 11_001), 0) // more than segment.ms later
+	if got := l.SegmentBaseOffsets(); len(got) != 2 || got[1] != 2 {
+		t.Fatalf("segments %v", got)
+	}
+}
+
+func TestFlushIntervalMessages(t *testing.T) {
+	cfg := smallConfig()
+	cfg.FlushIntervalMessages = 10
+	l := newTestLog(t, cfg)
+	defer l.Close()
+	appendN(t, l, 1, 5, 1)
+	if l.RecoveryPoint() != 0 {
+		t.Fatalf("flushed too early: %d", l.RecoveryPoint())
+	}
+	appendN(t, l, 1, 5, 1)
+	if l.RecoveryPoint() != 10 {
+		t.Fatalf("recovery point %d after 10 unflushed messages", l.RecoveryPoint())
+	}
+}
