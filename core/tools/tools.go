@@ -39,6 +39,21 @@ type env struct {
 	stderr     io.Writer
 	stdinIsTTY bool
 	interrupt  <-chan os.Signal
+	// exitProcess ends the process from a signal handler (os.Exit); nil in tests.
+	exitProcess func(code int)
+}
+
+// onInterrupt runs cleanup when the user presses Ctrl-C (like a JVM shutdown
+// hook) and then ends the process with status 130.
+func (e *env) onInterrupt(cleanup func()) {
+	if e.interrupt == nil || e.exitProcess == nil {
+		return
+	}
+	go func() {
+		<-e.interrupt
+		cleanup()
+		e.exitProcess(130)
+	}()
 }
 
 func osEnv() *env {
@@ -47,7 +62,7 @@ func osEnv() *env {
 	return &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		stdinIsTTY: isTerminal(os.Stdin) && isTerminal(os.Stdout),
-		interrupt:  sig,
+		interrupt:  sig, exitProcess: os.Exit,
 	}
 }
 

@@ -194,7 +194,7 @@ func runTopics(e *env, args []string) int {
 // the message on stdout, the exception logged at ERROR on stderr.
 func (e *env) topicCommandError(err error) int {
 	fmt.Fprintln(e.stdout, "Error while executing topic command : "+javaMessage(err))
-	toolLogger(e.stderr, "kafka.admin.TopicCommand$").Error(javaClassOf(err) + ": " + javaMessage(err))
+	toolLogger(e.stderr, "kafka.admin.TopicCommand$").Error(javaClassOf(err) + ": " + javaMessage(err) + "\n")
 	return 1
 }
 
