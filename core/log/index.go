@@ -59,7 +59,23 @@ func openMmapIndex(path string, baseOffset int64, entrySize int, maxSize int, ac
 		f.Close()
 		return nil, err
 	}
+	// An index left preallocated by a crash ends in zero fill; those slots
+	// are not entries (a real entry never has relative offset and position
+	// both zero, since the first batch of a segment is never indexed).
+	for entries > 0 && allZero(idx.mm[(entries-1)*int64(entrySize):entries*int64(entrySize)]) {
+		entries--
+	}
+	idx.n.Store(entries)
 	return idx, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func roundDown(n, m int) int { return n / m * m }
