@@ -133,7 +133,7 @@ func TestValidate(t *testing.T) {
 		want error
 	}{
 		{"one batch", good, 1 << 20, nil},
-		{"two batches", two, 1 << 20, nil},
+		{"two batches", two, 1 << 20, ErrInvalidRecord},
 		{"bad crc", badCRC, 1 << 20, ErrCorruptMessage},
 		{"torn", torn, 1 << 20, ErrCorruptMessage},
 		{"short header", good[:10], 1 << 20, ErrCorruptMessage},
@@ -154,12 +154,13 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	info, _ := Validate(two, 1<<20)
+	info, _ := ValidateFollower(two)
 	if info.Batches != 2 || info.Records != 7 || info.Codec != CodecLZ4 || info.FirstTimestamp != 5000 {
 		t.Fatalf("info %+v", info)
 	}
-	// second batch has the larger max timestamp: 5000+9, last record is offset 3+3=6
-	if info.MaxTimestamp != 5009 || info.OffsetOfMaxTimestampDelta != 6 {
+	// Both batches sit at base offset 0 here; the second has the larger max
+	// timestamp (5000+9) and its last record is at delta 3.
+	if info.MaxTimestamp != 5009 || info.OffsetOfMaxTimestampDelta != 3 {
 		t.Fatalf("max ts %d at %d", info.MaxTimestamp, info.OffsetOfMaxTimestampDelta)
 	}
 	if _, err := ValidateFollower(control); err != nil {

@@ -104,9 +104,10 @@ func Iterate(records []byte, fn func(b Batch) bool) error {
 }
 
 // Validate checks a producer's record set the way the leader does before
-// assigning offsets: every batch complete, magic 2, CRC-32C intact,
+// assigning offsets: exactly one complete batch (Kafka rejects more than
+// one v2 batch per partition), magic 2, CRC-32C intact,
 // lastOffsetDelta+1 == recordCount > 0, no control batches, producer id
-// implies a base sequence, and each batch within maxBatchBytes.
+// implies a base sequence, and the batch within maxBatchBytes.
 func Validate(records []byte, maxBatchBytes int32) (AppendInfo, error) {
 	return validate(records, maxBatchBytes, true)
 }
@@ -127,6 +128,11 @@ func validate(records []byte, maxBatchBytes int32, fromClient bool) (AppendInfo,
 	err := IterateEntries(records, func(e []byte) bool {
 		b := Batch(e)
 		if verr = checkBatch(b, maxBatchBytes, fromClient); verr != nil {
+			return false
+		}
+		if info.Batches == 1 && fromClient {
+			// Kafka accepts exactly one v2 batch per partition from a producer.
+			verr = fmt.Errorf("%w: compressed outer record has more than one batch", ErrInvalidRecord)
 			return false
 		}
 		if info.Batches == 0 {
