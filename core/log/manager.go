@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -82,6 +83,7 @@ func NewLogManager(cfg ManagerConfig, topicConfigs func(topic string) Config) (*
 		return nil, err
 	}
 	start := time.Now()
+	managerLogger.Infof("Loading logs from log dirs [%s]", strings.Join(m.cfg.Dirs, ", "))
 	for _, dir := range m.cfg.Dirs {
 		if err := m.loadDir(dir); err != nil {
 			m.closeAll()
@@ -254,9 +256,15 @@ func orDefault(v, d int64) int64 {
 func (m *LogManager) Startup() {
 	c := m.cfg
 	retention := time.Duration(orDefault(c.RetentionCheckMs, 300000)) * time.Millisecond
+	managerLogger.Infof("Starting log cleanup with a period of %d ms.", retention.Milliseconds())
 	m.loop("kafka-log-retention", min(initialTaskDelay, retention), retention, func() { m.cleanupLogs() })
-	if c.FlushCheckMs > 0 && c.FlushCheckMs < 1<<53 {
-		d := time.Duration(c.FlushCheckMs) * time.Millisecond
+	flushMs := c.FlushCheckMs
+	if flushMs <= 0 {
+		flushMs = math.MaxInt64
+	}
+	managerLogger.Infof("Starting log flusher with a default period of %d ms.", flushMs)
+	if flushMs < 1<<53 {
+		d := time.Duration(flushMs) * time.Millisecond
 		m.loop("kafka-log-flusher", min(initialTaskDelay, d), d, m.flushDirtyLogs)
 	}
 	rp := time.Duration(orDefault(c.FlushRecoveryCheckpointMs, 60000)) * time.Millisecond
@@ -265,7 +273,6 @@ func (m *LogManager) Startup() {
 	m.loop("kafka-log-start-offset-checkpoint", min(initialTaskDelay, ls), ls, m.checkpointLogStartOffsets)
 	hw := time.Duration(orDefault(c.HighWatermarkCheckpointMs, 5000)) * time.Millisecond
 	m.loop("highwatermark-checkpoint", hw, hw, m.checkpointHighWatermarks)
-	managerLogger.Infof("Starting log cleanup with a period of %d ms.", retention.Milliseconds())
 }
 
 func (m *LogManager) loop(name string, initial, period time.Duration, fn func()) {
@@ -454,6 +461,16 @@ func (m *LogManager) AsyncDelete(topic string, partition int32) error {
 	m.timers = append(m.timers, time.AfterFunc(delay, remove))
 	m.timersMu.Unlock()
 	return nil
+}
+
+// UpdateTopicConfig applies a topic's changed configuration to every
+// partition of it that this broker holds.
+func (m *LogManager) UpdateTopicConfig(topic string, c Config) {
+	for _, l := range m.AllLogs() {
+		if l.Topic() == topic {
+			l.UpdateConfig(c)
+		}
+	}
 }
 
 // AllLogs returns every open log.
