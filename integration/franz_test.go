@@ -100,6 +100,7 @@ func TestFranzRoundTrip(t *testing.T) {
 		if seen != len(want) {
 			t.Errorf("read %d records, produced %d", seen, len(want))
 		}
+		t.Logf("read %d records from %d partitions", seen, len(got))
 	}
 	t.Run("default-fetch", func(t *testing.T) {
 		check(t, ConsumeAll(t, c.Bootstrap(), topic, 90*time.Second))

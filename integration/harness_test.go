@@ -49,6 +49,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	repoRoot = root
+	// KAFKA_BIN names a binary built elsewhere (e.g. from a clean checkout).
+	if bin := os.Getenv("KAFKA_BIN"); bin != "" {
+		kafkaBin = bin
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "kafka-integration-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)

@@ -190,7 +190,9 @@ func TestKafkaPythonConsumer(t *testing.T) {
 	// Timestamps one second apart from a fixed base, so lookups by time
 	// have exact answers.
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
-	cl := NewClient(t, c.Bootstrap(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(50*time.Millisecond), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl := NewClient(t, c.Bootstrap(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(50*time.Millisecond), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		// kafka-python (Debian) has gzip but no snappy/lz4/zstd module.
+		kgo.ProducerBatchCompression(kgo.GzipCompression()))
 	var recs []*kgo.Record
 	for p := int32(0); p < partitions; p++ {
 		for i := 0; i < perPartition; i++ {

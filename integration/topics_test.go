@@ -20,11 +20,13 @@ func topicsTool(t *testing.T, conn []string, args ...string) (string, string, in
 
 // expectTool compares a tool run's stdout and exit code with the expected
 // text, showing both in full on mismatch.
-func expectTool(t *testing.T, what string, stdout, stderr string, code int, wantOut string, wantCode int) {
+func expectTool(t *testing.T, what string, stdout, stderr string, code int, wantOut string, wantCode int) bool {
 	t.Helper()
 	if stdout != wantOut || code != wantCode {
 		t.Errorf("%s: exit %d (want %d)\nstdout:\n%q\nwant:\n%q\nstderr:\n%s", what, code, wantCode, stdout, wantOut, stderr)
+		return false
 	}
+	return true
 }
 
 // kafkaUUID renders a topic id as Kafka's Uuid.toString does: URL-safe
@@ -65,7 +67,9 @@ func TestTopicsTool(t *testing.T) {
 
 	t.Run("bootstrap-server", func(t *testing.T) {
 		out, errOut, code := topicsTool(t, bs, "--create", "--topic", "first", "--partitions", "3", "--replication-factor", "1")
-		expectTool(t, "create first", out, errOut, code, "Created topic first.\n", 0)
+		if !expectTool(t, "create first", out, errOut, code, "Created topic first.\n", 0) {
+			t.FailNow()
+		}
 		WaitLeaders(t, adm, "first", 3)
 
 		out, errOut, code = topicsTool(t, bs, "--create", "--topic", "second", "--partitions", "1", "--replication-factor", "1",
@@ -89,11 +93,11 @@ func TestTopicsTool(t *testing.T) {
 
 		out, errOut, code = topicsTool(t, bs, "--create", "--topic", "first", "--partitions", "1", "--replication-factor", "1")
 		expectTool(t, "create existing", out, errOut, code,
-			"Error while executing topic command : org.apache.kafka.common.errors.TopicExistsException: Topic 'first' already exists.\n", 1)
+			"Error while executing topic command : Topic 'first' already exists.\n", 1)
 
 		out, errOut, code = topicsTool(t, bs, "--create", "--topic", "wide", "--partitions", "1", "--replication-factor", "5")
 		expectTool(t, "create rf 5", out, errOut, code,
-			"Error while executing topic command : org.apache.kafka.common.errors.InvalidReplicationFactorException: Replication factor: 5 larger than available brokers: 1.\n", 1)
+			"Error while executing topic command : Replication factor: 5 larger than available brokers: 1.\n", 1)
 
 		out, errOut, code = topicsTool(t, bs, "--describe", "--topic", "nosuch")
 		expectTool(t, "describe missing", out, errOut, code,
@@ -106,7 +110,9 @@ func TestTopicsTool(t *testing.T) {
 
 	t.Run("zookeeper", func(t *testing.T) {
 		out, errOut, code := topicsTool(t, zkc, "--create", "--topic", "zfirst", "--partitions", "2", "--replication-factor", "1")
-		expectTool(t, "zk create", out, errOut, code, "Created topic zfirst.\n", 0)
+		if !expectTool(t, "zk create", out, errOut, code, "Created topic zfirst.\n", 0) {
+			t.FailNow()
+		}
 		WaitLeaders(t, adm, "zfirst", 2)
 
 		out, errOut, code = topicsTool(t, zkc, "--list")
