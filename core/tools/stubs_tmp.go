@@ -1,5 +1,4 @@
 package tools
 
-func runDumpLog(e *env, args []string) int      { return 1 }
 func runProducerPerf(e *env, args []string) int { return 1 }
 func runConsumerPerf(e *env, args []string) int { return 1 }
