@@ -93,6 +93,20 @@ func TestKafkaPythonProducer(t *testing.T) {
 		}
 	}
 
+	// A topic nobody created: kafka-python's Metadata v1 has no auto-create
+	// flag, so the broker creates it (auto.create.topics.enable defaults to
+	// true) with num.partitions partitions.
+	var auto pyProduceOutput
+	runPython(t, "producer.py", map[string]any{
+		"bootstrap": c.Bootstrap(), "acks": 1, "mode": "get",
+		"records": []pyRecord{{Topic: "py-auto", Value: "a0"}, {Topic: "py-auto", Value: "a1"}},
+	}, &auto)
+	for i, res := range auto.Results {
+		if res == nil || res.Error != nil || res.Partition != 0 || res.Offset != int64(i) {
+			t.Errorf("auto-created topic, record %d: %+v", i, res)
+		}
+	}
+
 	// Offsets within one partition are unique and increasing in send order
 	// (a single producer with in-order delivery).
 	lastOffset := map[int32]int64{}
