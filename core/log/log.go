@@ -450,6 +450,17 @@ func (l *Log) LeaderEpochEntries() []EpochEntry { return l.epochs.all() }
 // by rewriting each batch's base offset and leader epoch in place, stamp
 // LogAppendTime when configured, then write to the active segment.
 func (l *Log) Append(records []byte, leaderEpoch int32) (AppendResult, error) {
+	return l.appendAsLeader(records, leaderEpoch, false)
+}
+
+// AppendAsCoordinator is the leader append for batches the broker writes
+// itself (group metadata, transaction markers): control batches and
+// several batches per call are allowed.
+func (l *Log) AppendAsCoordinator(records []byte, leaderEpoch int32) (AppendResult, error) {
+	return l.appendAsLeader(records, leaderEpoch, true)
+}
+
+func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool) (AppendResult, error) {
 	cfg := l.cfg.Load()
 	res := AppendResult{FirstOffset: -1, LastOffset: -1, LogAppendTime: -1}
 	if len(records) == 0 {
@@ -463,6 +474,8 @@ func (l *Log) Append(records []byte, leaderEpoch int32) (AppendResult, error) {
 			return res, err
 		}
 		info, err = record.Validate(records, math.MaxInt32)
+	} else if coordinator {
+		info, err = record.ValidateCoordinator(records, cfg.MaxMessageBytes)
 	} else {
 		info, err = record.Validate(records, cfg.MaxMessageBytes)
 	}

@@ -468,3 +468,22 @@ func TestFlushIntervalMessages(t *testing.T) {
 		t.Fatalf("recovery point %d after 10 unflushed messages", l.RecoveryPoint())
 	}
 }
+
+func TestCoordinatorAppendAllowsControlBatches(t *testing.T) {
+	l := newTestLog(t, smallConfig())
+	defer l.Close()
+	o := record.DefaultBatchOptions(record.CodecNone, 1)
+	o.Control, o.Transactional, o.ProducerID, o.ProducerEpoch = true, true, 7, 0
+	marker, _ := record.BuildBatchWith(o, []record.Record{{Key: []byte{0, 0, 0, 1}, Value: []byte{0, 0, 0, 0, 0, 0}}})
+	if _, err := l.Append(append([]byte(nil), marker...), 0); !errors.Is(err, record.ErrInvalidRecord) {
+		t.Fatalf("client control batch: %v", err)
+	}
+	res, err := l.AppendAsCoordinator(append(batch(t, 2, 1), marker...), 0)
+	if err != nil || res.FirstOffset != 0 || res.LastOffset != 2 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	info, _ := l.Read(2, 1000, 3, true)
+	if b := record.Batch(info.Records); !b.IsControl() || b.BaseOffset() != 2 {
+		t.Fatal("marker not stored at offset 2")
+	}
+}

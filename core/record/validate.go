@@ -109,17 +109,32 @@ func Iterate(records []byte, fn func(b Batch) bool) error {
 // lastOffsetDelta+1 == recordCount > 0, no control batches, producer id
 // implies a base sequence, and the batch within maxBatchBytes.
 func Validate(records []byte, maxBatchBytes int32) (AppendInfo, error) {
-	return validate(records, maxBatchBytes, true)
+	return validate(records, maxBatchBytes, originClient)
 }
+
+// ValidateCoordinator checks batches written by the broker itself (group
+// and transaction coordinators): sizes, magic and CRC only, so control
+// batches (transaction markers) and several batches are allowed.
+func ValidateCoordinator(records []byte, maxBatchBytes int32) (AppendInfo, error) {
+	return validate(records, maxBatchBytes, originCoordinator)
+}
+
+type origin int
+
+const (
+	originClient origin = iota
+	originCoordinator
+	originReplication
+)
 
 // ValidateFollower checks a record set copied from a leader: complete
 // batches, magic 2, CRCs. Control batches and compacted batches (fewer
 // records than lastOffsetDelta+1) are legal here.
 func ValidateFollower(records []byte) (AppendInfo, error) {
-	return validate(records, -1, false)
+	return validate(records, -1, originReplication)
 }
 
-func validate(records []byte, maxBatchBytes int32, fromClient bool) (AppendInfo, error) {
+func validate(records []byte, maxBatchBytes int32, o origin) (AppendInfo, error) {
 	info := AppendInfo{MaxTimestamp: NoTimestamp, FirstTimestamp: NoTimestamp, FirstOffset: -1, LastOffset: -1, OffsetsMonotonic: true}
 	if len(records) == 0 {
 		return info, nil
@@ -127,10 +142,10 @@ func validate(records []byte, maxBatchBytes int32, fromClient bool) (AppendInfo,
 	var verr error
 	err := IterateEntries(records, func(e []byte) bool {
 		b := Batch(e)
-		if verr = checkBatch(b, maxBatchBytes, fromClient); verr != nil {
+		if verr = checkBatch(b, maxBatchBytes, o); verr != nil {
 			return false
 		}
-		if info.Batches == 1 && fromClient {
+		if info.Batches == 1 && o == originClient {
 			// Kafka accepts exactly one v2 batch per partition from a producer.
 			verr = fmt.Errorf("%w: compressed outer record has more than one batch", ErrInvalidRecord)
 			return false
@@ -144,7 +159,7 @@ func validate(records []byte, maxBatchBytes int32, fromClient bool) (AppendInfo,
 		count := int64(b.RecordCount())
 		if ts := b.MaxTimestamp(); ts > info.MaxTimestamp {
 			info.MaxTimestamp = ts
-			if fromClient {
+			if o != originReplication {
 				info.OffsetOfMaxTimestampDelta = info.Records + int64(b.LastOffsetDelta())
 			} else {
 				info.OffsetOfMaxTimestampDelta = b.LastOffset() - info.FirstOffset
@@ -165,7 +180,7 @@ func validate(records []byte, maxBatchBytes int32, fromClient bool) (AppendInfo,
 	return info, verr
 }
 
-func checkBatch(b Batch, maxBatchBytes int32, fromClient bool) error {
+func checkBatch(b Batch, maxBatchBytes int32, o origin) error {
 	if m := b.Magic(); m != MagicV2 {
 		return fmt.Errorf("%w: magic %d in a record set that must be magic 2", ErrUnsupportedMagic, m)
 	}
@@ -175,8 +190,8 @@ func checkBatch(b Batch, maxBatchBytes int32, fromClient bool) error {
 	if stored, computed := b.CRC(), b.ComputeCRC(); stored != computed {
 		return fmt.Errorf("%w: record batch is corrupt (stored crc = %d, computed crc = %d)", ErrCorruptMessage, stored, computed)
 	}
-	if !fromClient {
-		return nil
+	if o != originClient {
+		return nil // Kafka checks the rest only for producer batches
 	}
 	count := b.RecordCount()
 	if count <= 0 || int64(b.LastOffsetDelta())+1 != int64(count) {
