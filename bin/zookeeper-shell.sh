@@ -12,5 +12,6 @@ fi
 
 JAVA="$(java_cmd)" || exit 1
 CLASSPATH="$(zookeeper_classpath)" || exit 1
-exec "$JAVA" -Xmx256M -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CLASSPATH" \
+exec "$JAVA" -Xmx256M -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.util.ServiceUtils=off -cp "$CLASSPATH" \
   org.apache.zookeeper.ZooKeeperMain -server "$@"
