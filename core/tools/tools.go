@@ -13,14 +13,20 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gokafka/kafka/core/logging"
 	"github.com/magiconair/properties"
+	"github.com/sirupsen/logrus"
 )
 
 // Commands returns the tool entry points by subcommand name; each returns the
 // process exit code.
 func Commands() map[string]func(args []string) int {
 	wrap := func(run func(*env, []string) int) func([]string) int {
-		return func(args []string) int { return run(osEnv(), args) }
+		return func(args []string) int {
+			// Kafka's tools log through tools-log4j.properties: WARN and up, on stderr.
+			logging.Setup(os.Stderr, logrus.WarnLevel)
+			return run(osEnv(), args)
+		}
 	}
 	return map[string]func(args []string) int{
 		"topics":             wrap(runTopics),
