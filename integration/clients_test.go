@@ -58,7 +58,7 @@ func runPython(t testing.TB, script string, input, out any) {
 // kcat runs kcat against the broker with a time bound.
 func kcat(t testing.TB, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	return RunCmd(t, 60*time.Second, stdin, requireKcat(t), args...)
+	return RunCmd(t, 30*time.Second, stdin, requireKcat(t), args...)
 }
 
 // CreateTopic creates a topic through the admin API and waits until its

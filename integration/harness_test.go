@@ -49,25 +49,36 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	repoRoot = root
-	// KAFKA_BIN names a binary built elsewhere (e.g. from a clean checkout).
-	if bin := os.Getenv("KAFKA_BIN"); bin != "" {
+	// INTEGRATION_KAFKA_BIN names a binary built elsewhere (e.g. from a
+	// clean checkout); otherwise build build/kafka, which the bin/ scripts
+	// use too, so that both run the code under test.
+	if bin := os.Getenv("INTEGRATION_KAFKA_BIN"); bin != "" {
 		kafkaBin = bin
 		return m.Run()
 	}
-	dir, err := os.MkdirTemp("", "kafka-integration-bin-")
-	if err != nil {
+	if err := buildKafka(); err != nil {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	return m.Run()
+}
+
+// buildKafka builds build/kafka through a temporary name and a rename, so
+// a process running the old binary, or a concurrent build, is not disturbed.
+func buildKafka() error {
+	dir := filepath.Join(repoRoot, "build")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	kafkaBin = filepath.Join(dir, "kafka")
-	build := exec.Command("go", "build", "-o", kafkaBin, "./core/cmd/kafka")
+	tmp := fmt.Sprintf("%s.tmp.%d", kafkaBin, os.Getpid())
+	defer os.Remove(tmp)
+	build := exec.Command("go", "build", "-o", tmp, "./core/cmd/kafka")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "integration: go build -o %s ./core/cmd/kafka failed: %v\n%s", kafkaBin, err, out)
-		return 1
+		return fmt.Errorf("go build -o build/kafka ./core/cmd/kafka failed: %v\n%s", err, out)
 	}
-	return m.Run()
+	return os.Rename(tmp, kafkaBin)
 }
 
 // Broker is one real broker process ("kafka server kafka.Kafka <props>").
@@ -500,10 +511,17 @@ func requireZooKeeper(t testing.TB) {
 // exit code; a command that cannot start or times out fails the test.
 func RunCmd(t testing.TB, timeout time.Duration, stdin string, name string, args ...string) (string, string, int) {
 	t.Helper()
+	return RunCmdIn(t, repoRoot, nil, timeout, stdin, name, args...)
+}
+
+// RunCmdIn is RunCmd in directory dir with extra environment variables.
+func RunCmdIn(t testing.TB, dir string, env []string, timeout time.Duration, stdin string, name string, args ...string) (string, string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = repoRoot
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if stdin != "" {
