@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -100,7 +101,6 @@ func (a *KafkaApis) createTopic(req *kmsg.CreateTopicsRequest, t kmsg.CreateTopi
 // topicAssignment returns the manual assignment if one was given,
 // otherwise Kafka's rack-unaware assignment over the live brokers.
 func (a *KafkaApis) topicAssignment(t kmsg.CreateTopicsRequestTopic) (map[int32][]int32, error) {
-	brokers := a.cache.AliveBrokerIDs()
 	if len(t.ReplicaAssignment) > 0 {
 		if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
 			return nil, &admin.Error{Code: kerr.InvalidRequest.Code, Message: "Both numPartitions or replicationFactor and replicasAssignment were set. Both cannot be used at the same time."}
@@ -109,7 +109,7 @@ func (a *KafkaApis) topicAssignment(t kmsg.CreateTopicsRequestTopic) (map[int32]
 		for _, ra := range t.ReplicaAssignment {
 			manual[ra.Partition] = ra.Replicas
 		}
-		if err := admin.ValidateReplicaAssignment(manual, brokers); err != nil {
+		if err := admin.ValidateNewTopicAssignment(manual); err != nil {
 			return nil, err
 		}
 		return manual, nil
@@ -121,7 +121,7 @@ func (a *KafkaApis) topicAssignment(t kmsg.CreateTopicsRequestTopic) (map[int32]
 	if rf == -1 {
 		rf = a.cfg.DefaultReplicationFactor
 	}
-	return admin.AssignReplicasToBrokers(brokers, n, rf, -1, 0)
+	return admin.AssignReplicasToBrokers(a.cache.AliveBrokerIDs(), n, rf, -1, 0)
 }
 
 // awaitTopic polls the metadata cache until the topic exists with a
@@ -189,6 +189,9 @@ func (a *KafkaApis) handleDeleteTopics(req *kmsg.DeleteTopicsRequest) kmsg.Respo
 			err = kerr.UnknownTopicOrPartition
 		default:
 			err = admin.DeleteTopic(a.zk, name)
+			if errors.Is(err, admin.ErrTopicAlreadyMarkedForDeletion) {
+				err = nil // a second request for the same deletion just waits too
+			}
 		}
 		if err != nil {
 			rt.ErrorCode = errorCode(err)
@@ -257,5 +260,6 @@ func (a *KafkaApis) createPartitions(req *kmsg.CreatePartitionsRequest, t kmsg.C
 			manual[start+int32(i)] = as.Replicas
 		}
 	}
-	return admin.AddPartitions(a.zk, t.Topic, existing, t.Count, a.cache.AliveBrokerIDs(), manual, req.ValidateOnly)
+	_, err = admin.AddPartitions(a.zk, t.Topic, existing, t.Count, a.cache.AliveBrokerIDs(), manual, req.ValidateOnly)
+	return err
 }

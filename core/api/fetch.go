@@ -62,6 +62,9 @@ func fetchPartitionResponse(version int16, partition int32, r replica.FetchResul
 	rp.HighWatermark = r.HighWatermark
 	rp.LastStableOffset = r.LastStableOffset
 	rp.LogStartOffset = r.LogStartOffset
+	// An empty record set is sent as size 0, not null: librdkafka rejects
+	// a null one.
+	rp.RecordBatches = []byte{}
 	if version >= 4 {
 		rp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
 	}
@@ -69,7 +72,9 @@ func fetchPartitionResponse(version int16, partition int32, r replica.FetchResul
 		rp.ErrorCode = errorCode(r.Err)
 		return rp
 	}
-	rp.RecordBatches = r.Records
+	if len(r.Records) > 0 {
+		rp.RecordBatches = r.Records
+	}
 	if version < 4 && len(r.Records) > 0 {
 		magic := int8(1)
 		if version < 2 {
@@ -78,7 +83,7 @@ func fetchPartitionResponse(version int16, partition int32, r replica.FetchResul
 		converted, err := record.DownConvert(r.Records, magic)
 		if err != nil {
 			rp.ErrorCode = kerr.CorruptMessage.Code
-			rp.RecordBatches = nil
+			rp.RecordBatches = []byte{}
 			return rp
 		}
 		rp.RecordBatches = converted

@@ -9,6 +9,7 @@ package controller
 
 import (
 	"errors"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,7 @@ type KafkaController struct {
 	stateLog *logrus.Entry
 	events   chan event
 	active   atomic.Bool
+	started  atomic.Bool
 	stopped  chan struct{}
 
 	// Everything below is touched only by the event goroutine.
@@ -75,6 +77,7 @@ func NewKafkaController(cfg Config, zkClient *zkutil.Client) *KafkaController {
 
 // Startup starts the event loop and tries to become the controller.
 func (c *KafkaController) Startup() {
+	c.started.Store(true)
 	go c.run()
 	c.enqueue(electEvent{})
 }
@@ -91,6 +94,9 @@ func (c *KafkaController) OnSessionRenewed() { c.enqueue(sessionRenewedEvent{}) 
 
 // Shutdown resigns and stops the event loop.
 func (c *KafkaController) Shutdown() {
+	if !c.started.Load() {
+		return
+	}
 	done := make(chan struct{})
 	select {
 	case c.events <- shutdownEvent{done: done}:
@@ -207,6 +213,16 @@ func (c *KafkaController) onControllerChange() {
 	c.elect()
 }
 
+// maybeResign gives up the controller role when a fenced ZooKeeper write
+// shows that another broker was elected meanwhile.
+func (c *KafkaController) maybeResign(err error) {
+	if errors.Is(err, zkutil.ErrControllerMoved) {
+		c.log.Warnf("Controller moved to another broker; resigning")
+		c.resign()
+		c.retryLater(electEvent{})
+	}
+}
+
 // resign drops controller state and closes the channels to brokers.
 func (c *KafkaController) resign() {
 	if !c.active.Swap(false) {
@@ -221,22 +237,4 @@ func (c *KafkaController) resign() {
 	c.watching = make(map[string]bool)
 }
 
-func itoa(v int32) string {
-	const digits = "0123456789"
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b []byte
-	for v > 0 {
-		b = append([]byte{digits[v%10]}, b...)
-		v /= 10
-	}
-	if neg {
-		b = append([]byte{'-'}, b...)
-	}
-	return string(b)
-}
+func itoa(v int32) string { return strconv.Itoa(int(v)) }

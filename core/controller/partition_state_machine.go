@@ -31,33 +31,44 @@ func (c *KafkaController) onlinePartitions(tps []zkutil.TopicPartition) map[zkut
 	}
 	changed := make(map[zkutil.TopicPartition]bool)
 	if len(creates) > 0 {
-		if err := c.zk.CreatePartitionStates(c.Epoch(), c.epochZkVersion, creates); err != nil {
-			c.log.Errorf("Error while creating partition states %v: %v", keys(creates), err)
-		} else {
-			for tp, s := range creates {
-				s.ZkVersion = 0
-				c.ctx.states[tp] = s
-				changed[tp] = true
-				c.stateLog.Infof("[Controller id=%d epoch=%d] Changed partition %s from NewPartition to OnlinePartition with state LeaderAndIsr(leader=%d, leaderEpoch=%d, isr=%v, zkVersion=0)",
-					c.cfg.BrokerID, c.Epoch(), tp, s.Leader, s.LeaderEpoch, s.Isr)
-			}
-		}
-	}
-	if len(updates) > 0 {
-		results, err := c.zk.UpdatePartitionStates(c.Epoch(), c.epochZkVersion, updates)
+		failed, err := c.zk.CreatePartitionStates(c.Epoch(), c.epochZkVersion, creates)
 		if err != nil {
-			c.log.Errorf("Error while updating partition states: %v", err)
+			c.log.Errorf("Error while creating partition states %v: %v", keys(creates), err)
+			c.maybeResign(err)
+			return changed
 		}
-		for tp, r := range results {
-			if r.Err != nil {
-				c.log.Warnf("Failed to update the state of %s: %v; re-reading it", tp, r.Err)
-				if s, ok, err := c.zk.GetPartitionState(tp); err == nil && ok {
-					c.ctx.states[tp] = s
+		for tp, s := range creates {
+			if ferr := failed[tp]; ferr != nil {
+				c.log.Errorf("Error while creating the state of %s: %v", tp, ferr)
+				if cur, ok, err := c.zk.GetPartitionState(tp); err == nil && ok {
+					c.ctx.states[tp] = cur
 				}
 				continue
 			}
-			s := updates[tp]
-			s.ZkVersion = r.ZkVersion
+			s.ZkVersion = 0
+			c.ctx.states[tp] = s
+			changed[tp] = true
+			c.stateLog.Infof("[Controller id=%d epoch=%d] Changed partition %s from NewPartition to OnlinePartition with state LeaderAndIsr(leader=%d, leaderEpoch=%d, isr=%v, zkVersion=0)",
+				c.cfg.BrokerID, c.Epoch(), tp, s.Leader, s.LeaderEpoch, s.Isr)
+		}
+	}
+	if len(updates) > 0 {
+		res, err := c.zk.UpdatePartitionStates(c.Epoch(), c.epochZkVersion, updates)
+		if err != nil {
+			c.log.Errorf("Error while updating partition states: %v", err)
+			c.maybeResign(err)
+			return changed
+		}
+		for _, tp := range res.ToRetry {
+			c.log.Warnf("The state of %s changed in ZooKeeper meanwhile; re-reading it", tp)
+			if s, ok, err := c.zk.GetPartitionState(tp); err == nil && ok {
+				c.ctx.states[tp] = s
+			}
+		}
+		for tp, ferr := range res.Failed {
+			c.log.Errorf("Failed to update the state of %s: %v", tp, ferr)
+		}
+		for tp, s := range res.Successful {
 			c.ctx.states[tp] = s
 			changed[tp] = true
 			c.stateLog.Infof("[Controller id=%d epoch=%d] Changed partition %s state to LeaderAndIsr(leader=%d, leaderEpoch=%d, isr=%v, zkVersion=%d)",

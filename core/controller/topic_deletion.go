@@ -36,7 +36,7 @@ func (c *KafkaController) onTopicDeletion() {
 }
 
 func (c *KafkaController) deleteMarker(topic string) {
-	if err := c.zk.DeleteDeleteTopicNode(topic); err != nil {
+	if err := c.zk.DeleteDeleteTopicNode(topic, c.epochZkVersion); err != nil {
 		c.log.Warnf("Could not remove %s: %v", zkutil.DeleteTopicPath(topic), err)
 	}
 }
@@ -62,7 +62,7 @@ func (c *KafkaController) deleteTopic(topic string) {
 	for id, parts := range perBroker {
 		c.sendStopReplica(id, parts, true)
 	}
-	if err := c.zk.DeleteTopicZNodes(topic); err != nil {
+	if err := c.zk.DeleteTopicZNodes(topic, c.epochZkVersion); err != nil {
 		c.log.Errorf("Error while deleting the znodes of topic %s: %v", topic, err)
 		return
 	}

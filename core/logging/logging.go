@@ -25,7 +25,12 @@ func (KafkaFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	if level == "WARNING" {
 		level = "WARN"
 	}
-	fmt.Fprintf(&b, "[%s] %s %s", ts, level, e.Message)
+	fmt.Fprintf(&b, "[%s] %s ", ts, level)
+	// Kafka components prefix their lines ("[Controller id=1] ").
+	if p, ok := e.Data["prefix"]; ok {
+		fmt.Fprintf(&b, "%v ", p)
+	}
+	b.WriteString(e.Message)
 	if c, ok := e.Data["logger"]; ok {
 		fmt.Fprintf(&b, " (%v)", c)
 	}

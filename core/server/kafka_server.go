@@ -138,7 +138,7 @@ func (s *KafkaServer) resolveIdentity() error {
 		return err
 	}
 	if generate {
-		if brokerID, err = s.zk.GenerateBrokerSequenceID(s.cfg.ReservedBrokerMaxID); err != nil {
+		if brokerID, err = s.zk.GenerateBrokerSequenceID(); err != nil {
 			return err
 		}
 	}
@@ -241,8 +241,6 @@ func (s *KafkaServer) registerBroker() error {
 		return err
 	}
 	s.brokerEpoch = epoch
-	s.log.Infof("Registered broker %d at path %s with addresses: %v, czxid (broker epoch): %d",
-		s.brokerID, zkutil.BrokerIDPath(s.brokerID), s.cfg.AdvertisedListeners, epoch)
 	return nil
 }
 
