@@ -41,6 +41,12 @@ type ReplicaManager struct {
 	partitions      map[TopicPartition]*cluster.Partition
 	controllerEpoch int32
 
+	// leadershipListeners hear about role changes of hosted partitions;
+	// the group coordinator uses it to load and unload __consumer_offsets
+	// partitions.
+	listenersMu         sync.Mutex
+	leadershipListeners []LeadershipListener
+
 	// arrived is closed and replaced whenever new data becomes readable,
 	// waking parked fetches (a simple fetch purgatory).
 	notifyMu sync.Mutex
@@ -57,6 +63,26 @@ func NewReplicaManager(brokerID int32, logs *klog.LogManager, topicConfig TopicC
 		stateLog:    logging.For("state.change.logger"),
 		partitions:  make(map[TopicPartition]*cluster.Partition),
 		arrived:     make(chan struct{}),
+	}
+}
+
+// LeadershipListener is told when this broker becomes leader or follower
+// of a partition (isLeader), or stops hosting it (stopped).
+type LeadershipListener func(tp TopicPartition, isLeader bool, stopped bool, leaderEpoch int32)
+
+// AddLeadershipListener registers l for every later role change.
+func (rm *ReplicaManager) AddLeadershipListener(l LeadershipListener) {
+	rm.listenersMu.Lock()
+	rm.leadershipListeners = append(rm.leadershipListeners, l)
+	rm.listenersMu.Unlock()
+}
+
+func (rm *ReplicaManager) notifyLeadership(tp TopicPartition, isLeader, stopped bool, leaderEpoch int32) {
+	rm.listenersMu.Lock()
+	ls := append([]LeadershipListener(nil), rm.leadershipListeners...)
+	rm.listenersMu.Unlock()
+	for _, l := range ls {
+		l(tp, isLeader, stopped, leaderEpoch)
 	}
 }
 
@@ -187,6 +213,7 @@ func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, 
 	}
 	rm.stateLog.Infof("[Broker id=%d] Completed LeaderAndIsr request from controller %d: %s is now %s with leader epoch %d, ISR %v",
 		rm.brokerID, controllerID, tp, role, ps.LeaderEpoch, ps.ISR)
+	rm.notifyLeadership(tp, ps.Leader == rm.brokerID, false, ps.LeaderEpoch)
 	return 0
 }
 
@@ -233,8 +260,12 @@ func (rm *ReplicaManager) StopReplicas(req *kmsg.StopReplicaRequest) *kmsg.StopR
 
 func (rm *ReplicaManager) stopReplica(tp TopicPartition, deleteLog bool) int16 {
 	rm.mu.Lock()
+	_, hosted := rm.partitions[tp]
 	delete(rm.partitions, tp)
 	rm.mu.Unlock()
+	if hosted {
+		rm.notifyLeadership(tp, false, true, -1)
+	}
 	if deleteLog && rm.logs.GetLog(tp.Topic, tp.Partition) != nil {
 		if err := rm.logs.AsyncDelete(tp.Topic, tp.Partition); err != nil {
 			rm.stateLog.Errorf("[Broker id=%d] Error deleting the log of %s: %v", rm.brokerID, tp, err)
