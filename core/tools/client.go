@@ -115,7 +115,7 @@ func (c *clientConfig) producerOpts(defaultClientID string) ([]kgo.Opt, error) {
 	}
 	// Kafka 2.8's producer is not idempotent unless asked to be.
 	if !strings.EqualFold(c.get("enable.idempotence", "false"), "true") || c.get("acks", "1") != "all" && c.get("acks", "1") != "-1" {
-		opts = append(opts, kgo.DisableIdempotentWrite())
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.Dialer(javaSequenceDialer()))
 	}
 	linger, err := c.millis("linger.ms", 0)
 	if err != nil {

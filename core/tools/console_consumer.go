@@ -322,7 +322,11 @@ func (e *env) consume(ctx context.Context, cl *kgo.Client, c *consoleConsumerCon
 		if len(records) == 0 && timedOut {
 			log.Error("Error processing message, terminating consumer process: ")
 			if !assigned.Load() {
-				fmt.Fprintf(e.stderr, "org.apache.kafka.common.errors.TimeoutException: Timeout of %dms expired before the group coordinator for group %s was available\n", groupJoinTimeout.Milliseconds(), c.group)
+				waited := groupJoinTimeout
+				if c.timeout >= 0 {
+					waited = c.timeout
+				}
+				fmt.Fprintf(e.stderr, "org.apache.kafka.common.errors.TimeoutException: Timeout of %dms expired before the group coordinator for group %s was available\n", waited.Milliseconds(), c.group)
 			} else {
 				fmt.Fprintln(e.stderr, "org.apache.kafka.common.errors.TimeoutException")
 			}
