@@ -45,6 +45,9 @@ type AppendResult struct {
 	LogAppendTime           int64 // -1 unless the topic uses LogAppendTime
 	LogStartOffset          int64
 	Records                 int64
+	// Duplicate is set when an idempotent producer retried a batch that
+	// is already in the log; the offsets are those of the first copy.
+	Duplicate bool
 }
 
 // FetchDataInfo is the result of a read.
@@ -87,8 +90,9 @@ type Log struct {
 	recoveryPoint atomic.Int64
 	lastFlushMs   atomic.Int64
 
-	epochs *leaderEpochCache
-	bg     sync.WaitGroup
+	epochs    *leaderEpochCache
+	producers *producerState // guarded by mu
+	bg        sync.WaitGroup
 }
 
 // ParseTopicPartitionName splits a partition directory name
@@ -223,6 +227,7 @@ func (l *Log) load(p LoadParams) error {
 	l.hw.Store(min(max(p.HighWatermark, logStart), leo))
 	l.epochs.truncateFromEnd(leo)
 	l.epochs.truncateFromStart(logStart)
+	l.rebuildProducerState()
 	return nil
 }
 
@@ -492,6 +497,14 @@ func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool
 		l.mu.Unlock()
 		return res, ErrLogClosed
 	}
+	if dup, ok := l.producers.findDuplicate(record.Batch(records)); ok && info.Batches == 1 {
+		l.mu.Unlock()
+		logger.Debugf("%sAppend of a duplicate batch (producer %d, sequences %d..%d) answered with offsets %d..%d",
+			l.prefix(), record.Batch(records).ProducerID(), dup.firstSeq, dup.lastSeq, dup.firstOffset, dup.lastOffset)
+		res.FirstOffset, res.LastOffset, res.Duplicate = dup.firstOffset, dup.lastOffset, true
+		res.LogStartOffset = l.logStart.Load()
+		return res, nil
+	}
 	first := l.leo.Load()
 	now := time.Now().UnixMilli()
 	next := first
@@ -517,6 +530,7 @@ func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool
 	if leaderEpoch >= 0 {
 		l.epochs.assign(leaderEpoch, first)
 	}
+	l.updateProducers(records, now)
 	unflushed := next - l.recoveryPoint.Load()
 	l.mu.Unlock()
 
@@ -586,6 +600,7 @@ func (l *Log) AppendAsFollower(records []byte) (AppendResult, error) {
 		}
 		off += b.Size()
 	}
+	l.updateProducers(records, time.Now().UnixMilli())
 	unflushed := info.LastOffset + 1 - l.recoveryPoint.Load()
 	l.mu.Unlock()
 	res.FirstOffset, res.LastOffset, res.Records = info.FirstOffset, info.LastOffset, info.Records
@@ -596,6 +611,14 @@ func (l *Log) AppendAsFollower(records []byte) (AppendResult, error) {
 		}
 	}
 	return res, nil
+}
+
+func (l *Log) updateProducers(records []byte, nowMs int64) {
+	for off := 0; off < len(records); {
+		b := record.Batch(records[off:])
+		l.producers.update(b, nowMs)
+		off += b.Size()
+	}
 }
 
 // appendLocked rolls if needed, writes, and publishes the new log end.
@@ -797,6 +820,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		l.hw.Store(leo)
 	}
 	l.epochs.truncateFromEnd(leo)
+	l.producers.truncateFrom(leo)
 	return nil
 }
 
@@ -831,6 +855,7 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	l.recoveryPoint.Store(offset)
 	l.hw.Store(offset)
 	l.epochs.clearAndFlush()
+	l.producers = newProducerState()
 	return nil
 }
 
@@ -873,6 +898,7 @@ func (l *Log) DeleteOldSegments() (int, error) {
 		return 0, nil
 	}
 	cfg := l.cfg.Load()
+	l.producers.removeExpired(time.Now().UnixMilli())
 	total := 0
 	if cfg.deleteEnabled() {
 		if cfg.RetentionMs >= 0 {

@@ -487,3 +487,52 @@ func TestCoordinatorAppendAllowsControlBatches(t *testing.T) {
 		t.Fatal("marker not stored at offset 2")
 	}
 }
+
+func idempotentBatch(t *testing.T, pid int64, epoch int16, seq int32, n int) []byte {
+	t.Helper()
+	o := record.DefaultBatchOptions(record.CodecNone, 1000)
+	o.ProducerID, o.ProducerEpoch, o.BaseSequence = pid, epoch, seq
+	recs := make([]record.Record, n)
+	for i := range recs {
+		recs[i] = record.Record{Value: []byte("idem")}
+	}
+	b, err := record.BuildBatchWith(o, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestIdempotentRetryIsNotAppendedTwice(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idem-0")
+	l := openTestLog(t, dir, smallConfig(), LoadParams{CleanShutdown: true})
+	appendN(t, l, 2, 5, 1)
+	first, err := l.Append(idempotentBatch(t, 42, 0, 0, 3), 0)
+	if err != nil || first.FirstOffset != 10 || first.Duplicate {
+		t.Fatalf("%v %+v", err, first)
+	}
+	l.Append(idempotentBatch(t, 42, 0, 3, 2), 0)
+	retry, err := l.Append(idempotentBatch(t, 42, 0, 0, 3), 0)
+	if err != nil || !retry.Duplicate || retry.FirstOffset != 10 || retry.LastOffset != 12 || l.LogEndOffset() != 15 {
+		t.Fatalf("retry: %v %+v leo %d", err, retry, l.LogEndOffset())
+	}
+	// Another producer, or a new epoch, with the same sequences is new data.
+	if r, _ := l.Append(idempotentBatch(t, 43, 0, 0, 3), 0); r.Duplicate || r.FirstOffset != 15 {
+		t.Fatalf("%+v", r)
+	}
+	if r, _ := l.Append(idempotentBatch(t, 42, 1, 0, 3), 0); r.Duplicate || r.FirstOffset != 18 {
+		t.Fatalf("%+v", r)
+	}
+	l.Close()
+	// The state survives a restart (rebuilt from the newest segments).
+	l = openTestLog(t, dir, smallConfig(), LoadParams{CleanShutdown: true})
+	defer l.Close()
+	if r, _ := l.Append(idempotentBatch(t, 42, 1, 0, 3), 0); !r.Duplicate || r.FirstOffset != 18 {
+		t.Fatalf("after restart: %+v", r)
+	}
+	// Truncation forgets the truncated batches.
+	l.TruncateTo(18)
+	if r, _ := l.Append(idempotentBatch(t, 42, 1, 0, 3), 0); r.Duplicate || r.FirstOffset != 18 {
+		t.Fatalf("after truncation: %+v", r)
+	}
+}
