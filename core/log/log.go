@@ -351,8 +351,9 @@ func (l *Log) recoverLog(recoveryPoint int64) error {
 }
 
 func (l *Log) jitter() int64 {
-	if j := l.cfg.Load().SegmentJitterMs; j > 0 {
-		return rand.Int64N(j)
+	// Kafka draws the jitter below min(segment.jitter.ms, segment.ms).
+	if c := l.cfg.Load(); c.SegmentJitterMs > 0 {
+		return rand.Int64N(min(c.SegmentJitterMs, c.SegmentMs))
 	}
 	return 0
 }
