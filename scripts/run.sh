@@ -88,8 +88,17 @@ zk_or_died() {
 }
 
 # broker_registered: the broker's ephemeral /brokers/ids/<id> znode exists
-# (ZooKeeper's "dump" lists ephemeral nodes).
-broker_registered() { four_letter dump | grep -q 'brokers/ids/'; }
+# (ZooKeeper's "dump" lists ephemeral nodes). A ZooKeeper not started by us
+# may refuse "dump"; then the broker's own "started" log line has to do.
+broker_registered() {
+  local dump
+  dump="$(four_letter dump)"
+  if grep -q 'Sessions with Ephemerals' <<<"$dump"; then
+    grep -q 'brokers/ids/' <<<"$dump"
+  else
+    grep -q '\] started (kafka.server.KafkaServer)' "$LOG_DIR/kafkaServer.out" 2>/dev/null
+  fi
+}
 broker_up() { port_open "$BROKER_HOST" "$BROKER_PORT" && broker_registered; }
 broker_or_died() {
   broker_up && return 0
@@ -105,6 +114,7 @@ start_broker() {
     exit 1
   else
     echo "Starting the broker (config/server.properties, log: logs/kafkaServer.out, logs/server.log) ..."
+    : >"$LOG_DIR/kafkaServer.out" # so an old "started" line cannot count
     bin/kafka-server-start.sh -daemon config/server.properties
   fi
   if ! wait_for 90 "the broker on port $BROKER_PORT to register in ZooKeeper" broker_or_died; then
@@ -157,7 +167,7 @@ case "${1:-}" in
     print_usage_hints
     ;;
   stop)
-    stop_process "The broker" broker_pid "$BROKER_PID_FILE"
+    stop_process "Broker" broker_pid "$BROKER_PID_FILE"
     stop_process "ZooKeeper" zk_pid "$ZK_PID_FILE"
     ;;
   status)
