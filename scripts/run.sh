@@ -167,7 +167,7 @@ case "${1:-}" in
     print_usage_hints
     ;;
   stop)
-    stop_process "Broker" broker_pid "$BROKER_PID_FILE"
+    stop_process "Kafka broker" broker_pid "$BROKER_PID_FILE"
     stop_process "ZooKeeper" zk_pid "$ZK_PID_FILE"
     ;;
   status)
