@@ -91,6 +91,7 @@ type Broker struct {
 	LogDir    string // log.dirs
 	propsPath string
 	logPath   string
+	props     map[string]string
 	overrides []string // --override k=v, applied at every start
 
 	cmd  *exec.Cmd
@@ -164,6 +165,13 @@ func baseProps(id, port int, zkConnect, logDir string) map[string]string {
 // serves ApiVersions and lists itself in Metadata.
 func StartBroker(t testing.TB, zkConnect string, id int, props map[string]string) *Broker {
 	t.Helper()
+	b := newBroker(t, zkConnect, id, props)
+	b.Start()
+	return b
+}
+
+func newBroker(t testing.TB, zkConnect string, id int, props map[string]string) *Broker {
+	t.Helper()
 	dir := t.TempDir()
 	b := &Broker{
 		t:         t,
@@ -183,6 +191,7 @@ func StartBroker(t testing.TB, zkConnect string, id int, props map[string]string
 			all[k] = v
 		}
 	}
+	b.props = all
 	b.writeProps(all)
 	// Registered before the stop so that it runs after it (cleanups are LIFO)
 	// and the dump includes the shutdown.
@@ -192,7 +201,6 @@ func StartBroker(t testing.TB, zkConnect string, id int, props map[string]string
 		}
 	})
 	t.Cleanup(b.Stop)
-	b.Start()
 	return b
 }
 
@@ -210,6 +218,65 @@ func (b *Broker) writeProps(props map[string]string) {
 	if err := os.WriteFile(b.propsPath, buf.Bytes(), 0o644); err != nil {
 		b.t.Fatalf("writing %s: %v", b.propsPath, err)
 	}
+}
+
+// SetProps changes server.properties for the next start (an empty value
+// removes the key).
+func (b *Broker) SetProps(props map[string]string) {
+	for k, v := range props {
+		if v == "" {
+			delete(b.props, k)
+		} else {
+			b.props[k] = v
+		}
+	}
+	b.writeProps(b.props)
+}
+
+// SetOverrides sets the --override k=v arguments for the next start.
+func (b *Broker) SetOverrides(o ...string) { b.overrides = o }
+
+// StartExpectExit starts the process and expects it to exit by itself within
+// timeout (a refused start-up); it returns the exit code and what the
+// process logged during this start. A process still running is killed and
+// fails the test.
+func (b *Broker) StartExpectExit(timeout time.Duration) (int, string) {
+	b.t.Helper()
+	before := len(b.Log())
+	logFile, err := os.OpenFile(b.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer logFile.Close()
+	args := []string{"server", "kafka.Kafka", b.propsPath}
+	for _, o := range b.overrides {
+		args = append(args, "--override", o)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kafkaBin, args...)
+	cmd.Dir = b.Dir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	err = cmd.Run()
+	out := b.Log()[before:]
+	if ctx.Err() != nil {
+		b.t.Fatalf("broker %d was expected to refuse to start but still ran after %v; log:\n%s", b.ID, timeout, out)
+	}
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		b.t.Fatalf("broker %d: %v", b.ID, err)
+	}
+	return code, out
+}
+
+// NewStoppedBroker prepares a broker (config, dirs, cleanup) without
+// starting it.
+func NewStoppedBroker(t testing.TB, zkConnect string, id int, props map[string]string) *Broker {
+	t.Helper()
+	return newBroker(t, zkConnect, id, props)
 }
 
 // Start launches the process and waits until it is ready; it fails the test
