@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,5 +283,84 @@ func produceSync(t testing.TB, cl *kgo.Client, recs []*kgo.Record) {
 	ctx := testContext(t, 60*time.Second)
 	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatalf("produce: %v", err)
+	}
+}
+
+// TestLegacyMessageFormats: kafka-python pinned to old protocol versions
+// produces magic 0 and magic 1 messages (plain and gzip-wrapped); the broker
+// stores them as v2 batches with consecutive offsets, and old consumers get
+// them back down-converted.
+func TestLegacyMessageFormats(t *testing.T) {
+	requirePythonKafka(t)
+	c := StartCluster(t, nil)
+	const topic = "legacy"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+
+	type run struct {
+		name   string
+		config map[string]any
+	}
+	runs := []run{
+		{"magic0", map[string]any{"api_version": []int{0, 9}}},
+		{"magic0-gzip", map[string]any{"api_version": []int{0, 9}, "compression_type": "gzip"}},
+		{"magic1", map[string]any{"api_version": []int{0, 10, 1}}},
+		{"magic1-gzip", map[string]any{"api_version": []int{0, 10, 1}, "compression_type": "gzip"}},
+		{"v2", map[string]any{}},
+	}
+	var want []string
+	next := int64(0)
+	for _, r := range runs {
+		var recs []pyRecord
+		for i := 0; i < 5; i++ {
+			v := fmt.Sprintf("%s-%d", r.name, i)
+			recs = append(recs, pyRecord{Topic: topic, Key: strp(fmt.Sprintf("k%d", i)), Value: v})
+			want = append(want, v)
+		}
+		var out pyProduceOutput
+		runPython(t, "producer.py", map[string]any{
+			"bootstrap": c.Bootstrap(), "acks": 1, "mode": "callback", "records": recs, "config": r.config,
+		}, &out)
+		for i, res := range out.Results {
+			if res == nil || res.Error != nil {
+				t.Fatalf("%s record %d: %+v", r.name, i, res)
+			}
+			// Old clients compute offsets from the response's base offset.
+			if res.Offset != next {
+				t.Errorf("%s record %d: acked at offset %d, want %d", r.name, i, res.Offset, next)
+			}
+			next++
+		}
+	}
+
+	got := ConsumeAll(t, c.Bootstrap(), topic, 30*time.Second)
+	var vals []string
+	for i, r := range got[0] {
+		vals = append(vals, string(r.Value))
+		if r.Offset != int64(i) || string(r.Key) != fmt.Sprintf("k%d", i%5) {
+			t.Errorf("franz-go record %d: offset %d key %q", i, r.Offset, r.Key)
+		}
+	}
+	if strings.Join(vals, ",") != strings.Join(want, ",") {
+		t.Errorf("franz-go read %v, want %v", vals, want)
+	}
+
+	for _, api := range [][]int{{0, 9}, {0, 10, 1}} {
+		var out pyConsumerOutput
+		runPython(t, "consumer.py", map[string]any{
+			"bootstrap": c.Bootstrap(), "topic": topic, "partitions": 1,
+			"simple": true, "expect": len(want), "config": map[string]any{"api_version": api},
+		}, &out)
+		var vals []string
+		for i, r := range out.FromBeginning {
+			if r.Value != nil {
+				vals = append(vals, *r.Value)
+			}
+			if r.Offset != int64(i) {
+				t.Errorf("api_version %v: record %d at offset %d", api, i, r.Offset)
+			}
+		}
+		if strings.Join(vals, ",") != strings.Join(want, ",") {
+			t.Errorf("kafka-python with api_version %v read %v, want %v", api, vals, want)
+		}
 	}
 }

@@ -22,12 +22,15 @@ def enc(s):
 def main():
     spec = json.load(sys.stdin)
     acks = spec["acks"]
+    config = spec.get("config", {})
+    if "api_version" in config:  # JSON has no tuples
+        config["api_version"] = tuple(config["api_version"])
     producer = KafkaProducer(
         bootstrap_servers=spec["bootstrap"],
         acks=acks,
         request_timeout_ms=15000,
         max_block_ms=20000,
-        **spec.get("config", {}))
+        **config)
     results = [None] * len(spec["records"])
     fired = {"n": 0}
 
