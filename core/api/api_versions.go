@@ -21,6 +21,7 @@ var supportedVersions = map[int16][2]int16{
 	5:  {0, 3},  // StopReplica
 	6:  {0, 7},  // UpdateMetadata
 	18: {0, 3},  // ApiVersions
+	23: {0, 4},  // OffsetForLeaderEpoch
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
 	32: {0, 4},  // DescribeConfigs

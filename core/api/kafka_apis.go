@@ -113,6 +113,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleUpdateMetadata(body), nil
 	case *kmsg.StopReplicaRequest:
 		return a.replicas.StopReplicas(body), nil
+	case *kmsg.OffsetForLeaderEpochRequest:
+		return a.handleOffsetForLeaderEpoch(body), nil
 	}
 	return nil, fmt.Errorf("no handler for %s", kmsg.NameForKey(h.APIKey))
 }
@@ -143,6 +145,7 @@ func errorCode(err error) int16 {
 		{klog.ErrOffsetOutOfRange, kerr.OffsetOutOfRange.Code},
 		{record.ErrCorruptMessage, kerr.CorruptMessage.Code},
 		{record.ErrRecordTooLarge, kerr.MessageTooLarge.Code},
+		{record.ErrRecordBatchTooLarge, kerr.RecordListTooLarge.Code},
 		{record.ErrInvalidRecord, kerr.InvalidRecord.Code},
 		{record.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat.Code},
 	}

@@ -39,7 +39,17 @@ type State struct {
 type followerState struct {
 	logEndOffset     int64
 	lastCaughtUpTime time.Time
+	// The leader's log end offset and the time of the follower's previous
+	// fetch: a follower that has reached what the leader had then was
+	// caught up then, even if new records arrived meanwhile.
+	lastFetchLeaderLogEndOffset int64
+	lastFetchTime               time.Time
 }
+
+// IsrWriter persists a new ISR for a partition this broker leads (in
+// ZooKeeper, conditional on the state's zkVersion) and returns the new
+// zkVersion.
+type IsrWriter func(topic string, partition int32, s State) (int32, error)
 
 // Partition is this broker's replica of one topic partition.
 type Partition struct {
@@ -54,6 +64,7 @@ type Partition struct {
 	plog            *klog.Log
 	followers       map[int32]*followerState
 	onHighWatermark func()
+	isrWriter       IsrWriter
 	// hwMu makes the read-compare-update of the high watermark atomic
 	// between concurrent appends that only hold mu for reading.
 	hwMu sync.Mutex
@@ -80,6 +91,13 @@ func (p *Partition) Log() *klog.Log {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.plog
+}
+
+// SetIsrWriter installs the function that persists ISR changes.
+func (p *Partition) SetIsrWriter(w IsrWriter) {
+	p.mu.Lock()
+	p.isrWriter = w
+	p.mu.Unlock()
 }
 
 // SetMinInsyncReplicas updates min.insync.replicas for acks=all.
@@ -131,8 +149,8 @@ func (p *Partition) MakeLeader(s State, l *klog.Log) bool {
 		}
 	}
 	p.maybeIncrementHighWatermarkLocked()
-	p.log.Infof("%s Leader %s starts at leader epoch %d from offset %d with high watermark %d. Previous leader epoch was %d.",
-		p.prefix(), p, s.LeaderEpoch, l.LogEndOffset(), l.HighWatermark(), s.LeaderEpoch-1)
+	p.log.Infof("Leader %s starts at leader epoch %d from offset %d with high watermark %d. Previous leader epoch was %d.",
+		p, s.LeaderEpoch, l.LogEndOffset(), l.HighWatermark(), s.LeaderEpoch-1)
 	return true
 }
 
@@ -238,21 +256,124 @@ func (p *Partition) CheckLeader(currentLeaderEpoch int32, requireLeader bool) er
 }
 
 // UpdateFollowerFetchState records a follower's fetch position; the leader
-// uses it to move the high watermark.
+// uses it to move the high watermark and to let the follower back into the
+// ISR once it has caught up.
 func (p *Partition) UpdateFollowerFetchState(replicaID int32, fetchOffset int64) {
+	now := time.Now()
 	p.mu.Lock()
+	if p.plog == nil || p.state.Leader != p.brokerID {
+		p.mu.Unlock()
+		return
+	}
 	f := p.followers[replicaID]
 	if f == nil {
-		f = &followerState{}
+		f = &followerState{lastCaughtUpTime: now}
 		p.followers[replicaID] = f
 	}
-	f.logEndOffset = fetchOffset
-	if p.plog != nil && fetchOffset >= p.plog.LogEndOffset() {
-		f.lastCaughtUpTime = time.Now()
+	leo := p.plog.LogEndOffset()
+	switch {
+	case fetchOffset >= leo:
+		f.lastCaughtUpTime = now
+	case fetchOffset >= f.lastFetchLeaderLogEndOffset && !f.lastFetchTime.IsZero():
+		f.lastCaughtUpTime = f.lastFetchTime
 	}
+	f.logEndOffset = fetchOffset
+	f.lastFetchLeaderLogEndOffset = leo
+	f.lastFetchTime = now
 	moved := p.maybeIncrementHighWatermarkLocked()
+	expand := !contains(p.state.Isr, replicaID) && contains(p.state.Replicas, replicaID) && fetchOffset >= p.plog.HighWatermark()
+	var next State
+	if expand {
+		next = p.stateWithIsr(append(append([]int32(nil), p.state.Isr...), replicaID))
+	}
 	p.mu.Unlock()
+	if expand {
+		p.log.Infof("Expanding ISR from %v to %v", p.state.Isr, next.Isr)
+		moved = p.applyIsr(next) || moved
+	}
 	if moved && p.onHighWatermark != nil {
 		p.onHighWatermark()
 	}
+}
+
+// MaybeShrinkIsr removes followers that have not caught up within maxLag
+// (replica.lag.time.max.ms) from the ISR.
+func (p *Partition) MaybeShrinkIsr(maxLag time.Duration) {
+	now := time.Now()
+	p.mu.RLock()
+	if p.plog == nil || p.state.Leader != p.brokerID {
+		p.mu.RUnlock()
+		return
+	}
+	leo := p.plog.LogEndOffset()
+	var keep, dropped []int32
+	for _, r := range p.state.Isr {
+		f := p.followers[r]
+		if r != p.brokerID && f != nil && f.logEndOffset < leo && now.Sub(f.lastCaughtUpTime) > maxLag {
+			dropped = append(dropped, r)
+			continue
+		}
+		keep = append(keep, r)
+	}
+	if len(dropped) == 0 {
+		p.mu.RUnlock()
+		return
+	}
+	next := p.stateWithIsr(keep)
+	old := p.state.Isr
+	p.mu.RUnlock()
+	p.log.Infof("Shrinking ISR from %v to %v. Leader: (highWatermark: %d, endOffset: %d). Out of sync replicas: %v.",
+		old, keep, p.HighWatermark(), leo, dropped)
+	if p.applyIsr(next) && p.onHighWatermark != nil {
+		p.onHighWatermark()
+	}
+}
+
+// stateWithIsr copies the current state with a new ISR. Caller holds mu.
+func (p *Partition) stateWithIsr(isr []int32) State {
+	s := p.state
+	s.Isr = isr
+	s.Replicas = append([]int32(nil), s.Replicas...)
+	return s
+}
+
+// applyIsr persists next through the IsrWriter and installs it if the
+// partition did not change meanwhile. It reports whether the high
+// watermark moved.
+func (p *Partition) applyIsr(next State) bool {
+	p.mu.RLock()
+	w := p.isrWriter
+	p.mu.RUnlock()
+	if w == nil {
+		return false
+	}
+	zkVersion, err := w(p.Topic, p.Index, next)
+	if err != nil {
+		p.log.Infof("Cached zkVersion %d not equal to that in zookeeper or write failed (%v), skip updating ISR", next.ZkVersion, err)
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state.LeaderEpoch != next.LeaderEpoch || p.state.Leader != p.brokerID {
+		return false
+	}
+	p.state.Isr = next.Isr
+	p.state.ZkVersion = zkVersion
+	return p.maybeIncrementHighWatermarkLocked()
+}
+
+// InSyncReplicas returns the current ISR.
+func (p *Partition) InSyncReplicas() []int32 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return append([]int32(nil), p.state.Isr...)
+}
+
+func contains(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }

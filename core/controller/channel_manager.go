@@ -1,10 +1,6 @@
 package controller
 
 import (
-	"bufio"
-	"encoding/binary"
-	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -12,6 +8,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/network"
 )
 
 // controllerRequest is one request queued for a broker, with an optional
@@ -88,13 +86,8 @@ func (ch *brokerChannel) isStopped() bool {
 
 func (ch *brokerChannel) run() {
 	defer close(ch.done)
-	var conn net.Conn
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
-	var correlation int32
+	client := network.NewBrokerClient(ch.addr, "controller", ch.timeout)
+	defer client.Close()
 	for {
 		r, ok := ch.next()
 		if !ok {
@@ -104,23 +97,12 @@ func (ch *brokerChannel) run() {
 			if ch.isStopped() {
 				return
 			}
-			if conn == nil {
-				c, err := net.DialTimeout("tcp", ch.addr, ch.timeout)
-				if err != nil {
-					if attempt%10 == 0 {
-						ch.log.Warnf("Controller's connection to broker %d at %s was unsuccessful: %v", ch.brokerID, ch.addr, err)
-					}
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				conn = c
-			}
-			correlation++
-			resp, err := roundTrip(conn, r.req, correlation, ch.timeout)
+			resp, err := client.Send(r.req, 0)
 			if err != nil {
-				ch.log.Warnf("Controller failed to send %s to broker %d: %v; reconnecting", kmsg.NameForKey(r.req.Key()), ch.brokerID, err)
-				conn.Close()
-				conn = nil
+				if attempt%10 == 0 {
+					ch.log.Warnf("Controller failed to send %s to broker %d at %s: %v; retrying",
+						kmsg.NameForKey(r.req.Key()), ch.brokerID, ch.addr, err)
+				}
 				time.Sleep(100 * time.Millisecond)
 				continue
 			}
@@ -130,38 +112,4 @@ func (ch *brokerChannel) run() {
 			break
 		}
 	}
-}
-
-// roundTrip writes one request and reads its response.
-func roundTrip(conn net.Conn, req kmsg.Request, correlation int32, timeout time.Duration) (kmsg.Response, error) {
-	conn.SetDeadline(time.Now().Add(timeout))
-	frame := kmsg.NewRequestFormatter(kmsg.FormatterClientID("controller")).AppendRequest(nil, req, correlation)
-	if _, err := conn.Write(frame); err != nil {
-		return nil, err
-	}
-	r := bufio.NewReader(conn)
-	var sizeBuf [4]byte
-	if _, err := io.ReadFull(r, sizeBuf[:]); err != nil {
-		return nil, err
-	}
-	body := make([]byte, binary.BigEndian.Uint32(sizeBuf[:]))
-	if _, err := io.ReadFull(r, body); err != nil {
-		return nil, err
-	}
-	if len(body) < 4 || int32(binary.BigEndian.Uint32(body)) != correlation {
-		return nil, fmt.Errorf("response correlation id mismatch")
-	}
-	body = body[4:]
-	if req.IsFlexible() {
-		if len(body) < 1 {
-			return nil, fmt.Errorf("truncated response header")
-		}
-		body = body[1:] // empty tagged fields of response header v1
-	}
-	resp := req.ResponseKind()
-	resp.SetVersion(req.GetVersion())
-	if err := resp.ReadFrom(body); err != nil {
-		return nil, err
-	}
-	return resp, nil
 }

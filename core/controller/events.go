@@ -31,6 +31,7 @@ func (c *KafkaController) onControllerFailover() {
 	c.sendLeaderAndIsr(all, changed)
 	c.sendUpdateMetadata(c.ctx.liveBrokerIDs(), all)
 	c.onTopicDeletion()
+	c.onIsrChange()
 }
 
 func (c *KafkaController) failFailover(err error) {
@@ -251,4 +252,41 @@ func (c *KafkaController) forgetTopic(topic string) {
 	}
 	delete(c.ctx.assignments, topic)
 	delete(c.ctx.topicsToDelete, topic)
+}
+
+// onIsrChange handles /isr_change_notification: leaders changed ISRs in
+// ZooKeeper themselves; reload those states and tell every broker.
+func (c *KafkaController) onIsrChange() {
+	names, ch, err := c.zk.GetIsrChangeNotificationsW()
+	if err != nil {
+		c.log.Errorf("Error while reading ISR change notifications: %v", err)
+		c.retryLater(isrChangeEvent{})
+		return
+	}
+	c.watch(ch, isrChangeEvent{})
+	if len(names) == 0 {
+		return
+	}
+	tps, err := c.zk.GetPartitionsFromIsrChangeNotifications(names)
+	if err != nil {
+		c.log.Errorf("Error while reading ISR change notifications: %v", err)
+		return
+	}
+	var known []zkutil.TopicPartition
+	for _, tp := range tps {
+		if _, ok := c.ctx.assignments[tp.Topic]; !ok {
+			continue
+		}
+		if s, ok, err := c.zk.GetPartitionState(tp); err == nil && ok {
+			c.ctx.states[tp] = s
+			known = append(known, tp)
+		}
+	}
+	if err := c.zk.DeleteIsrChangeNotifications(names, c.epochZkVersion); err != nil {
+		c.log.Warnf("Error while deleting ISR change notifications: %v", err)
+	}
+	if len(known) > 0 {
+		sortPartitions(known)
+		c.sendUpdateMetadata(c.ctx.liveBrokerIDs(), known)
+	}
 }

@@ -38,6 +38,7 @@ type (
 	topicChangeEvent       struct{}
 	partitionModifiedEvent struct{ topic string }
 	topicDeletionEvent     struct{}
+	isrChangeEvent         struct{}
 	sessionRenewedEvent    struct{}
 	shutdownEvent          struct{ done chan struct{} }
 )
@@ -144,6 +145,8 @@ func (c *KafkaController) run() {
 			c.ifActive(func() { c.onPartitionModification(ev.topic) })
 		case topicDeletionEvent:
 			c.ifActive(c.onTopicDeletion)
+		case isrChangeEvent:
+			c.ifActive(c.onIsrChange)
 		case shutdownEvent:
 			c.resign()
 			close(ev.done)

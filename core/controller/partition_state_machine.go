@@ -10,9 +10,22 @@ import (
 // ZooKeeper (guarded by the controller epoch) before any broker is told.
 // It returns the partitions whose state changed.
 func (c *KafkaController) onlinePartitions(tps []zkutil.TopicPartition) map[zkutil.TopicPartition]bool {
+	changed := make(map[zkutil.TopicPartition]bool)
+	// A leader may have changed the ISR in ZooKeeper meanwhile: re-read
+	// and decide again a few times.
+	for attempt := 0; attempt < 3 && len(tps) > 0; attempt++ {
+		var retry []zkutil.TopicPartition
+		retry = c.onlinePartitionsOnce(tps, changed)
+		tps = retry
+	}
+	return changed
+}
+
+func (c *KafkaController) onlinePartitionsOnce(tps []zkutil.TopicPartition, changed map[zkutil.TopicPartition]bool) []zkutil.TopicPartition {
 	live := c.ctx.live()
 	creates := make(map[zkutil.TopicPartition]zkutil.LeaderIsr)
 	updates := make(map[zkutil.TopicPartition]zkutil.LeaderIsr)
+	var retry []zkutil.TopicPartition
 	for _, tp := range tps {
 		if c.ctx.topicsToDelete[tp.Topic] {
 			continue
@@ -26,16 +39,16 @@ func (c *KafkaController) onlinePartitions(tps []zkutil.TopicPartition) map[zkut
 			continue
 		}
 		if next, ok := c.nextState(tp, s, assignment, live); ok {
+			next.ZkVersion = s.ZkVersion // the write is conditional on the version we read
 			updates[tp] = next
 		}
 	}
-	changed := make(map[zkutil.TopicPartition]bool)
 	if len(creates) > 0 {
 		failed, err := c.zk.CreatePartitionStates(c.Epoch(), c.epochZkVersion, creates)
 		if err != nil {
 			c.log.Errorf("Error while creating partition states %v: %v", keys(creates), err)
 			c.maybeResign(err)
-			return changed
+			return nil
 		}
 		for tp, s := range creates {
 			if ferr := failed[tp]; ferr != nil {
@@ -57,8 +70,9 @@ func (c *KafkaController) onlinePartitions(tps []zkutil.TopicPartition) map[zkut
 		if err != nil {
 			c.log.Errorf("Error while updating partition states: %v", err)
 			c.maybeResign(err)
-			return changed
+			return nil
 		}
+		retry = res.ToRetry
 		for _, tp := range res.ToRetry {
 			c.log.Warnf("The state of %s changed in ZooKeeper meanwhile; re-reading it", tp)
 			if s, ok, err := c.zk.GetPartitionState(tp); err == nil && ok {
@@ -75,7 +89,7 @@ func (c *KafkaController) onlinePartitions(tps []zkutil.TopicPartition) map[zkut
 				c.cfg.BrokerID, c.Epoch(), tp, s.Leader, s.LeaderEpoch, s.Isr, s.ZkVersion)
 		}
 	}
-	return changed
+	return retry
 }
 
 // initialState is the NewPartition -> OnlinePartition transition: the

@@ -7,6 +7,7 @@ package replica
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -47,6 +48,19 @@ type ReplicaManager struct {
 	listenersMu         sync.Mutex
 	leadershipListeners []LeadershipListener
 
+	// Replication: followers' fetchers, keyed by leader and fetcher index,
+	// and the leader's ISR persistence.
+	replCfg      ReplicationConfig
+	zk           IsrStore
+	fetchersMu   sync.Mutex
+	fetchers     map[fetcherKey]*ReplicaFetcher
+	isrChangesMu sync.Mutex
+	isrChanges   []TopicPartition
+	firstChange  time.Time
+	lastChange   time.Time
+	stop         chan struct{}
+	loopsDone    sync.WaitGroup
+
 	// arrived is closed and replaced whenever new data becomes readable,
 	// waking parked fetches (a simple fetch purgatory).
 	notifyMu sync.Mutex
@@ -63,6 +77,8 @@ func NewReplicaManager(brokerID int32, logs *klog.LogManager, topicConfig TopicC
 		stateLog:    logging.For("state.change.logger"),
 		partitions:  make(map[TopicPartition]*cluster.Partition),
 		arrived:     make(chan struct{}),
+		fetchers:    make(map[fetcherKey]*ReplicaFetcher),
+		stop:        make(chan struct{}),
 	}
 }
 
@@ -135,6 +151,10 @@ func (rm *ReplicaManager) BecomeLeaderOrFollower(req *kmsg.LeaderAndISRRequest) 
 	rm.controllerEpoch = req.ControllerEpoch
 	rm.mu.Unlock()
 
+	leaders := make(map[int32]kmsg.LeaderAndISRRequestLiveLeader)
+	for _, ll := range req.LiveLeaders {
+		leaders[ll.BrokerID] = ll
+	}
 	type topicStates struct {
 		topic string
 		id    [16]byte
@@ -154,7 +174,7 @@ func (rm *ReplicaManager) BecomeLeaderOrFollower(req *kmsg.LeaderAndISRRequest) 
 		rt := kmsg.NewLeaderAndISRResponseTopic()
 		rt.TopicID = t.id
 		for _, ps := range t.parts {
-			code := rm.applyPartitionState(req.ControllerID, t.topic, ps)
+			code := rm.applyPartitionState(req.ControllerID, t.topic, ps, leaders)
 			rp := kmsg.NewLeaderAndISRResponseTopicPartition()
 			rp.Topic = t.topic
 			rp.Partition = ps.Partition
@@ -174,7 +194,7 @@ func (rm *ReplicaManager) BecomeLeaderOrFollower(req *kmsg.LeaderAndISRRequest) 
 }
 
 // applyPartitionState makes this broker leader or follower of one partition.
-func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, ps kmsg.LeaderAndISRRequestTopicPartition) int16 {
+func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, ps kmsg.LeaderAndISRRequestTopicPartition, leaders map[int32]kmsg.LeaderAndISRRequestLiveLeader) int16 {
 	tp := TopicPartition{topic, ps.Partition}
 	cfg, minIsr, err := rm.topicConfig(topic)
 	if err != nil {
@@ -194,6 +214,9 @@ func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, 
 	}
 	rm.mu.Unlock()
 	p.SetMinInsyncReplicas(minIsr)
+	p.SetIsrWriter(rm.writeIsr)
+	// Stop fetching first, so no fetched batch lands after the role change.
+	rm.removeFetcher(tp)
 	s := cluster.State{
 		ControllerEpoch: ps.ControllerEpoch, Leader: ps.Leader, LeaderEpoch: ps.LeaderEpoch,
 		Isr: ps.ISR, ZkVersion: ps.ZKVersion, Replicas: ps.Replicas, IsNew: ps.IsNew,
@@ -205,6 +228,11 @@ func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, 
 		applied = p.MakeLeader(s, l)
 	} else {
 		applied = p.MakeFollower(s, l)
+	}
+	if applied && ps.Leader != rm.brokerID {
+		if ll, ok := leaders[ps.Leader]; ok {
+			rm.addFetcher(tp, ll, ps.LeaderEpoch)
+		}
 	}
 	if !applied {
 		rm.stateLog.Warnf("[Broker id=%d] Ignoring LeaderAndIsr request from controller %d for partition %s since its leader epoch %d is older than the current leader epoch %d",
@@ -263,6 +291,7 @@ func (rm *ReplicaManager) stopReplica(tp TopicPartition, deleteLog bool) int16 {
 	_, hosted := rm.partitions[tp]
 	delete(rm.partitions, tp)
 	rm.mu.Unlock()
+	rm.removeFetcher(tp)
 	if hosted {
 		rm.notifyLeadership(tp, false, true, -1)
 	}
@@ -276,7 +305,16 @@ func (rm *ReplicaManager) stopReplica(tp TopicPartition, deleteLog bool) int16 {
 	return 0
 }
 
-// Shutdown wakes parked fetches so that they answer promptly.
+// Shutdown stops the fetchers and background loops and wakes parked
+// fetches so that they answer promptly.
 func (rm *ReplicaManager) Shutdown() {
+	close(rm.stop)
+	rm.loopsDone.Wait()
+	rm.fetchersMu.Lock()
+	for k, f := range rm.fetchers {
+		f.shutdown()
+		delete(rm.fetchers, k)
+	}
+	rm.fetchersMu.Unlock()
 	rm.dataArrived()
 }

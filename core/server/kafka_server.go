@@ -69,6 +69,16 @@ func (s *KafkaServer) Startup() error {
 	}
 	s.cache = metadata.NewMetadataCache(s.brokerID)
 	s.replicas = replica.NewReplicaManager(s.brokerID, s.logs, s.topicConfig)
+	s.replicas.StartReplication(replica.ReplicationConfig{
+		FetchMaxBytes:         s.cfg.ReplicaFetchMaxBytes,
+		FetchResponseMaxBytes: s.cfg.ReplicaFetchResponseMaxBytes,
+		FetchMinBytes:         s.cfg.ReplicaFetchMinBytes,
+		FetchWaitMax:          time.Duration(s.cfg.ReplicaFetchWaitMaxMs) * time.Millisecond,
+		FetchBackoff:          time.Duration(s.cfg.ReplicaFetchBackoffMs) * time.Millisecond,
+		SocketTimeout:         time.Duration(s.cfg.ReplicaSocketTimeoutMs) * time.Millisecond,
+		LagTimeMax:            time.Duration(s.cfg.ReplicaLagTimeMaxMs) * time.Millisecond,
+		NumFetchers:           s.cfg.NumReplicaFetchers,
+	}, s.zk)
 	s.controller = controller.NewKafkaController(controller.Config{
 		BrokerID:                  s.brokerID,
 		InterBrokerListener:       s.cfg.InterBrokerListenerName,
@@ -90,7 +100,7 @@ func (s *KafkaServer) Startup() error {
 	// Serve before registering: the controller sends us requests as soon
 	// as it sees the registration.
 	s.socket.Start(names)
-	if err := s.registerBroker(); err != nil {
+	if err := s.registerBrokerAtStartup(); err != nil {
 		return err
 	}
 	s.zk.OnNewSession(s.onNewSession)
@@ -242,6 +252,25 @@ func (s *KafkaServer) registerBroker() error {
 	}
 	s.brokerEpoch = epoch
 	return nil
+}
+
+// registerBrokerAtStartup registers, waiting out a registration left by
+// a previous run of this broker that was killed without shutting down: its
+// ephemeral znode lives until that ZooKeeper session times out. A second
+// live broker with the same id keeps its znode, and start-up then fails
+// with ZooKeeper's ownership error.
+func (s *KafkaServer) registerBrokerAtStartup() error {
+	deadline := time.Now().Add(time.Duration(s.cfg.ZkSessionTimeoutMs)*time.Millisecond + 5*time.Second)
+	for {
+		err := s.registerBroker()
+		var exists *zkutil.EphemeralExistsError
+		if err == nil || !errors.As(err, &exists) || time.Now().After(deadline) {
+			return err
+		}
+		s.log.Warnf("%s%s is still held by session %d (a broker with id %d that stopped without shutting down, or one still running); waiting until %s for that session to expire",
+			s.prefix(), exists.Path, exists.Owner, s.brokerID, deadline.Format("15:04:05"))
+		time.Sleep(time.Second)
+	}
 }
 
 // jmxPort reports JMX_PORT as the course's start script exports it; the
