@@ -49,14 +49,14 @@ func (a *KafkaApis) handleMetadata(req *network.Request, body *kmsg.MetadataRequ
 	}
 	allowAutoCreate := body.Version < 4 || body.AllowAutoTopicCreation
 	for _, name := range names {
-		resp.Topics = append(resp.Topics, a.metadataTopic(name, !allTopics && allowAutoCreate))
+		resp.Topics = append(resp.Topics, a.metadataTopic(name, !allTopics && allowAutoCreate, body.Version))
 	}
 	return resp
 }
 
 // metadataTopic describes one topic, creating it first if it is unknown
 // and auto-creation applies.
-func (a *KafkaApis) metadataTopic(name string, autoCreate bool) kmsg.MetadataResponseTopic {
+func (a *KafkaApis) metadataTopic(name string, autoCreate bool, version int16) kmsg.MetadataResponseTopic {
 	rt := kmsg.NewMetadataResponseTopic()
 	topic := name
 	rt.Topic = &topic
@@ -72,14 +72,16 @@ func (a *KafkaApis) metadataTopic(name string, autoCreate bool) kmsg.MetadataRes
 		live[id] = true
 	}
 	for _, p := range parts {
-		rt.Partitions = append(rt.Partitions, metadataPartition(p, live))
+		rt.Partitions = append(rt.Partitions, metadataPartition(p, live, version == 0))
 	}
 	return rt
 }
 
-// metadataPartition reports a partition; a dead leader or missing replicas
-// are flagged the way Kafka's MetadataCache does.
-func metadataPartition(p metadata.PartitionState, live map[int32]bool) kmsg.MetadataResponseTopicPartition {
+// metadataPartition reports a partition the way Kafka's MetadataCache
+// does: a dead leader is LEADER_NOT_AVAILABLE; dead replicas are listed as
+// offline, and only Metadata v0 (which has no offline list) filters them
+// out and flags REPLICA_NOT_AVAILABLE.
+func metadataPartition(p metadata.PartitionState, live map[int32]bool, filterUnavailable bool) kmsg.MetadataResponseTopicPartition {
 	rp := kmsg.NewMetadataResponseTopicPartition()
 	rp.Partition = p.Partition
 	rp.Leader = p.Leader
@@ -95,12 +97,24 @@ func metadataPartition(p metadata.PartitionState, live map[int32]bool) kmsg.Meta
 		rp.ErrorCode = kerr.LeaderNotAvailable.Code
 		return rp
 	}
-	for _, r := range p.Replicas {
-		if !live[r] {
+	if filterUnavailable {
+		replicas, isr := liveOnly(p.Replicas, live), liveOnly(p.Isr, live)
+		if len(replicas) < len(p.Replicas) || len(isr) < len(p.Isr) {
 			rp.ErrorCode = kerr.ReplicaNotAvailable.Code
 		}
+		rp.Replicas, rp.ISR = replicas, isr
 	}
 	return rp
+}
+
+func liveOnly(ids []int32, live map[int32]bool) []int32 {
+	out := make([]int32, 0, len(ids))
+	for _, id := range ids {
+		if live[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // maybeAutoCreate creates an unknown topic with the broker's defaults when
