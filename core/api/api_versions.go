@@ -20,6 +20,7 @@ var supportedVersions = map[int16][2]int16{
 	4:  {0, 5},  // LeaderAndIsr
 	5:  {0, 3},  // StopReplica
 	6:  {0, 7},  // UpdateMetadata
+	7:  {0, 3},  // ControlledShutdown
 	18: {0, 3},  // ApiVersions
 	23: {0, 4},  // OffsetForLeaderEpoch
 	19: {0, 7},  // CreateTopics

@@ -58,6 +58,7 @@ type ConfigSynonym struct {
 // Controller is what the handlers ask of the KafkaController.
 type Controller interface {
 	IsActive() bool
+	ControlledShutdown(brokerID int32, brokerEpoch int64) ([]zkutil.TopicPartition, error)
 }
 
 // KafkaApis dispatches requests to their handlers.
@@ -113,6 +114,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleUpdateMetadata(body), nil
 	case *kmsg.StopReplicaRequest:
 		return a.replicas.StopReplicas(body), nil
+	case *kmsg.ControlledShutdownRequest:
+		return a.handleControlledShutdown(body), nil
 	case *kmsg.OffsetForLeaderEpochRequest:
 		return a.handleOffsetForLeaderEpoch(body), nil
 	}

@@ -14,6 +14,7 @@ type controllerContext struct {
 	assignments    map[string]zkutil.TopicAssignment
 	states         map[zkutil.TopicPartition]zkutil.LeaderIsr
 	topicsToDelete map[string]bool
+	shuttingDown   map[int32]bool // brokers in controlled shutdown
 }
 
 func newControllerContext() *controllerContext {
@@ -22,13 +23,18 @@ func newControllerContext() *controllerContext {
 		assignments:    make(map[string]zkutil.TopicAssignment),
 		states:         make(map[zkutil.TopicPartition]zkutil.LeaderIsr),
 		topicsToDelete: make(map[string]bool),
+		shuttingDown:   make(map[int32]bool),
 	}
 }
 
+// live returns the brokers that can lead: registered and not in a
+// controlled shutdown.
 func (cc *controllerContext) live() map[int32]bool {
 	m := make(map[int32]bool, len(cc.liveBrokers))
 	for id := range cc.liveBrokers {
-		m[id] = true
+		if !cc.shuttingDown[id] {
+			m[id] = true
+		}
 	}
 	return m
 }

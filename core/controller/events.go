@@ -148,6 +148,7 @@ func (c *KafkaController) onBrokerChange() {
 	}
 	c.log.Infof("Newly added brokers: %v, deleted brokers: %v, all live brokers: %v", newBrokers, deadBrokers, c.ctx.liveBrokerIDs())
 	for _, id := range deadBrokers {
+		delete(c.ctx.shuttingDown, id)
 		if ch := c.channels[id]; ch != nil {
 			ch.stop()
 			delete(c.channels, id)

@@ -145,6 +145,8 @@ func (c *KafkaController) run() {
 			c.ifActive(func() { c.onPartitionModification(ev.topic) })
 		case topicDeletionEvent:
 			c.ifActive(c.onTopicDeletion)
+		case controlledShutdownEvent:
+			c.onControlledShutdown(ev)
 		case isrChangeEvent:
 			c.ifActive(c.onIsrChange)
 		case shutdownEvent:
@@ -215,6 +217,8 @@ func (c *KafkaController) onControllerChange() {
 	}
 	c.elect()
 }
+
+var errNotController = errors.New("this broker is not the controller")
 
 // maybeResign gives up the controller role when a fenced ZooKeeper write
 // shows that another broker was elected meanwhile.

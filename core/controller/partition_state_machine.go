@@ -65,6 +65,14 @@ func (c *KafkaController) onlinePartitionsOnce(tps []zkutil.TopicPartition, chan
 				c.cfg.BrokerID, c.Epoch(), tp, s.Leader, s.LeaderEpoch, s.Isr)
 		}
 	}
+	return append(retry, c.writeStates(updates, changed)...)
+}
+
+// writeStates persists new leader/ISR states (each conditional on the
+// zkVersion it was decided from), records the successful ones in the
+// context and in changed, and returns the partitions to decide again.
+func (c *KafkaController) writeStates(updates map[zkutil.TopicPartition]zkutil.LeaderIsr, changed map[zkutil.TopicPartition]bool) []zkutil.TopicPartition {
+	var retry []zkutil.TopicPartition
 	if len(updates) > 0 {
 		res, err := c.zk.UpdatePartitionStates(c.Epoch(), c.epochZkVersion, updates)
 		if err != nil {

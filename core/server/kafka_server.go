@@ -305,6 +305,7 @@ func (s *KafkaServer) onNewSession() {
 func (s *KafkaServer) Shutdown() {
 	s.stopOnce.Do(func() {
 		s.log.Infof("%sshutting down", s.prefix())
+		s.controlledShutdown()
 		close(s.done)
 		if s.socket != nil {
 			s.socket.Shutdown()
