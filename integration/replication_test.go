@@ -1,9 +1,12 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -130,6 +133,11 @@ func TestThreeBrokers(t *testing.T) {
 	}
 	acks := produce(all, 0, 3000)
 
+	// Followers copy the leader's batches byte for byte.
+	for p := 0; p < partitions; p++ {
+		waitSameSegments(t, c.Brokers, fmt.Sprintf("%s-%d", topic, p))
+	}
+
 	// Crash the leader of partition 0.
 	var victim *Broker
 	for _, b := range c.Brokers {
@@ -173,4 +181,36 @@ func TestThreeBrokers(t *testing.T) {
 		sort.Ints(ids)
 		t.Errorf("last broker holds %d records, %d were acked (partitions %v)", total, len(acks), ids)
 	}
+}
+
+// waitSameSegments waits until every broker's first segment of the
+// partition directory holds the same bytes (and at least one batch).
+func waitSameSegments(t *testing.T, brokers []*Broker, partDir string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var sizes []int
+	for time.Now().Before(deadline) {
+		var first []byte
+		same := true
+		sizes = sizes[:0]
+		for i, b := range brokers {
+			data, err := os.ReadFile(filepath.Join(b.LogDir, partDir, fmt.Sprintf("%020d.log", 0)))
+			if err != nil {
+				same = false
+				sizes = append(sizes, -1)
+				continue
+			}
+			sizes = append(sizes, len(data))
+			if i == 0 {
+				first = data
+			} else if !bytes.Equal(first, data) {
+				same = false
+			}
+		}
+		if same && len(first) > 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("%s: replicas' segments differ after 30s (sizes %v)", partDir, sizes)
 }
