@@ -27,6 +27,7 @@ var supportedVersions = map[int16][2]int16{
 	20: {0, 6},  // DeleteTopics
 	32: {0, 4},  // DescribeConfigs
 	37: {0, 3},  // CreatePartitions
+	43: {0, 2},  // ElectLeaders
 }
 
 func isSupported(key, version int16) bool {

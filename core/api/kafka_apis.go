@@ -7,6 +7,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gokafka/kafka/core/admin"
 	"github.com/gokafka/kafka/core/cluster"
+	"github.com/gokafka/kafka/core/controller"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -59,6 +61,7 @@ type ConfigSynonym struct {
 type Controller interface {
 	IsActive() bool
 	ControlledShutdown(brokerID int32, brokerEpoch int64) ([]zkutil.TopicPartition, error)
+	ElectLeaders(kind controller.ElectionType, tps []zkutil.TopicPartition) (map[zkutil.TopicPartition]controller.ElectionResult, error)
 }
 
 // KafkaApis dispatches requests to their handlers.
@@ -114,6 +117,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleUpdateMetadata(body), nil
 	case *kmsg.StopReplicaRequest:
 		return a.replicas.StopReplicas(body), nil
+	case *kmsg.ElectLeadersRequest:
+		return a.handleElectLeaders(body), nil
 	case *kmsg.ControlledShutdownRequest:
 		return a.handleControlledShutdown(body), nil
 	case *kmsg.OffsetForLeaderEpochRequest:
@@ -175,3 +180,17 @@ func errorMessage(err error) *string {
 }
 
 func millis(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func sortedKeys[V any](m map[zkutil.TopicPartition]V) []zkutil.TopicPartition {
+	out := make([]zkutil.TopicPartition, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Topic != out[j].Topic {
+			return out[i].Topic < out[j].Topic
+		}
+		return out[i].Partition < out[j].Partition
+	})
+	return out
+}

@@ -99,6 +99,9 @@ func (c *KafkaController) onControlledShutdown(ev controlledShutdownEvent) {
 // partition led by a shutting-down broker moves to the first live ISR
 // member not shutting down; a follower on it just leaves the ISR.
 func (c *KafkaController) controlledShutdownState(s zkutil.LeaderIsr, replicas []int32, live map[int32]bool) (zkutil.LeaderIsr, bool) {
+	if s.Leader < 0 {
+		return s, false // offline already; the ISR keeps its last member
+	}
 	var isr []int32
 	for _, r := range s.Isr {
 		if !c.ctx.shuttingDown[r] {
@@ -119,6 +122,9 @@ func (c *KafkaController) controlledShutdownState(s zkutil.LeaderIsr, replicas [
 		}
 	} else if len(isr) == len(s.Isr) {
 		return s, false
+	}
+	if len(isr) == 0 {
+		return s, false // never empty the ISR: its last member must lead again
 	}
 	return zkutil.LeaderIsr{Leader: leader, LeaderEpoch: s.LeaderEpoch + 1, Isr: isr, ControllerEpoch: c.Epoch()}, true
 }

@@ -3,6 +3,8 @@ package controller
 import (
 	"reflect"
 	"testing"
+
+	"github.com/gokafka/kafka/zkutil"
 )
 
 func TestOfflinePartitionLeader(t *testing.T) {
@@ -47,5 +49,29 @@ func TestTopicIDBytes(t *testing.T) {
 	}
 	if topicIDBytes("not-an-id") != ([16]byte{}) {
 		t.Fatal("bad ids must decode to zero")
+	}
+}
+
+func TestControlledShutdownNeverEmptiesIsr(t *testing.T) {
+	c := &KafkaController{ctx: newControllerContext()}
+	c.ctx.shuttingDown[3] = true
+	live := map[int32]bool{1: true, 2: true}
+	// Leaderless partition whose last ISR member is shutting down.
+	if _, changed := c.controlledShutdownState(zkutil.LeaderIsr{Leader: -1, Isr: []int32{3}}, []int32{3, 2}, live); changed {
+		t.Fatal("an offline partition must keep its ISR")
+	}
+	// Leader shutting down with an in-sync follower: leadership moves.
+	next, changed := c.controlledShutdownState(zkutil.LeaderIsr{Leader: 3, LeaderEpoch: 4, Isr: []int32{3, 2}}, []int32{3, 2}, live)
+	if !changed || next.Leader != 2 || !reflect.DeepEqual(next.Isr, []int32{2}) || next.LeaderEpoch != 5 {
+		t.Fatalf("got %+v", next)
+	}
+	// Leader shutting down with no other in-sync replica keeps it.
+	if _, changed := c.controlledShutdownState(zkutil.LeaderIsr{Leader: 3, Isr: []int32{3}}, []int32{3, 2}, live); changed {
+		t.Fatal("no candidate: the leader keeps the partition")
+	}
+	// A follower that shuts down leaves the ISR.
+	next, changed = c.controlledShutdownState(zkutil.LeaderIsr{Leader: 1, Isr: []int32{1, 3}}, []int32{1, 3}, live)
+	if !changed || next.Leader != 1 || !reflect.DeepEqual(next.Isr, []int32{1}) {
+		t.Fatalf("got %+v", next)
 	}
 }

@@ -32,6 +32,8 @@ func (c *KafkaController) onControllerFailover() {
 	c.sendUpdateMetadata(c.ctx.liveBrokerIDs(), all)
 	c.onTopicDeletion()
 	c.onIsrChange()
+	c.onPreferredElectionZNode()
+	c.startAutoRebalance()
 }
 
 func (c *KafkaController) failFailover(err error) {

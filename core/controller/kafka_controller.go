@@ -27,6 +27,10 @@ type Config struct {
 	DeleteTopicEnable         bool
 	UncleanLeaderElection     func(topic string) bool
 	ControllerSocketTimeoutMs int
+
+	AutoLeaderRebalanceEnable          bool
+	LeaderImbalancePerBrokerPercentage int
+	LeaderImbalanceCheckInterval       time.Duration
 }
 
 type event interface{}
@@ -147,6 +151,12 @@ func (c *KafkaController) run() {
 			c.ifActive(c.onTopicDeletion)
 		case controlledShutdownEvent:
 			c.onControlledShutdown(ev)
+		case electLeadersEvent:
+			c.onElectLeaders(ev)
+		case autoRebalanceEvent:
+			c.ifActive(c.onAutoRebalance)
+		case preferredElectionZNodeEvent:
+			c.ifActive(c.onPreferredElectionZNode)
 		case isrChangeEvent:
 			c.ifActive(c.onIsrChange)
 		case shutdownEvent:

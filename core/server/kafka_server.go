@@ -85,6 +85,10 @@ func (s *KafkaServer) Startup() error {
 		DeleteTopicEnable:         s.cfg.DeleteTopicEnable,
 		UncleanLeaderElection:     s.uncleanLeaderElection,
 		ControllerSocketTimeoutMs: s.cfg.ControllerSocketTimeoutMs,
+
+		AutoLeaderRebalanceEnable:          s.cfg.AutoLeaderRebalanceEnable,
+		LeaderImbalancePerBrokerPercentage: s.cfg.LeaderImbalancePerBrokerPercentage,
+		LeaderImbalanceCheckInterval:       time.Duration(s.cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
 	}, s.zk)
 	s.apis = api.NewKafkaApis(s.apiConfig(), s.cache, s.replicas, s.zk, s.controller, s.done)
 	s.socket = network.NewSocketServer(s.brokerID, s.cfg.SocketRequestMaxBytes, s.apis)
