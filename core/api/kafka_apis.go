@@ -17,6 +17,7 @@ import (
 	"github.com/gokafka/kafka/core/admin"
 	"github.com/gokafka/kafka/core/cluster"
 	"github.com/gokafka/kafka/core/controller"
+	"github.com/gokafka/kafka/core/coordinator/group"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -71,6 +72,7 @@ type KafkaApis struct {
 	replicas   *replica.ReplicaManager
 	zk         *zkutil.Client
 	controller Controller
+	groups     *group.GroupCoordinator // set by SetGroupCoordinator
 	done       <-chan struct{}
 	log        *logrus.Entry
 }
@@ -93,6 +95,12 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 	if !isSupported(h.APIKey, h.APIVersion) || req.Body == nil {
 		return nil, fmt.Errorf("unsupported API key %d (%s) version %d from client %q",
 			h.APIKey, kmsg.NameForKey(h.APIKey), h.APIVersion, h.ClientID)
+	}
+	if isGroupAPI(h.APIKey) {
+		if a.groups == nil {
+			return nil, fmt.Errorf("no group coordinator for %s", kmsg.NameForKey(h.APIKey))
+		}
+		return a.handleGroupAPI(req), nil
 	}
 	switch body := req.Body.(type) {
 	case *kmsg.MetadataRequest:

@@ -12,10 +12,12 @@ import (
 
 	"github.com/gokafka/kafka/core/api"
 	"github.com/gokafka/kafka/core/controller"
+	"github.com/gokafka/kafka/core/coordinator/group"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 	"github.com/gokafka/kafka/zkutil"
 )
@@ -35,6 +37,7 @@ type KafkaServer struct {
 	replicas    *replica.ReplicaManager
 	controller  *controller.KafkaController
 	apis        *api.KafkaApis
+	groups      *group.GroupCoordinator
 	brokerEpoch int64
 
 	done     chan struct{}
@@ -91,6 +94,9 @@ func (s *KafkaServer) Startup() error {
 		LeaderImbalanceCheckInterval:       time.Duration(s.cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
 	}, s.zk)
 	s.apis = api.NewKafkaApis(s.apiConfig(), s.cache, s.replicas, s.zk, s.controller, s.done)
+	s.groups = group.NewGroupCoordinator(s.groupConfig(), s.replicas)
+	s.groups.Startup()
+	s.apis.SetGroupCoordinator(s.groups)
 	s.socket = network.NewSocketServer(s.brokerID, s.cfg.SocketRequestMaxBytes, s.apis)
 	var listeners []network.Listener
 	var names []string
@@ -244,6 +250,27 @@ func toAPIEntries(in []ConfigEntry) []api.ConfigEntry {
 	return out
 }
 
+// groupConfig is the group coordinator's part of the configuration.
+func (s *KafkaServer) groupConfig() group.Config {
+	c := s.cfg
+	return group.Config{
+		BrokerID:                        s.brokerID,
+		OffsetsTopicNumPartitions:       c.OffsetsTopicNumPartitions,
+		OffsetsTopicReplicationFactor:   c.OffsetsTopicReplicationFactor,
+		OffsetsTopicSegmentBytes:        c.OffsetsTopicSegmentBytes,
+		OffsetsTopicCompression:         record.Codec(c.OffsetsTopicCompressionCodec),
+		OffsetsRetentionMs:              int64(c.OffsetsRetentionMinutes) * 60 * 1000,
+		OffsetsRetentionCheckIntervalMs: c.OffsetsRetentionCheckIntervalMs,
+		OffsetsCommitTimeoutMs:          int64(c.OffsetsCommitTimeoutMs),
+		OffsetsLoadBufferSize:           int32(c.OffsetsLoadBufferSize),
+		OffsetMetadataMaxBytes:          c.OffsetMetadataMaxBytes,
+		GroupInitialRebalanceDelayMs:    int32(c.GroupInitialRebalanceDelayMs),
+		GroupMinSessionTimeoutMs:        int32(c.GroupMinSessionTimeoutMs),
+		GroupMaxSessionTimeoutMs:        int32(c.GroupMaxSessionTimeoutMs),
+		GroupMaxSize:                    c.GroupMaxSize,
+	}
+}
+
 // registerBroker writes the ephemeral /brokers/ids/<id> znode.
 func (s *KafkaServer) registerBroker() error {
 	info := zkutil.BrokerInfo{ID: s.brokerID, JmxPort: jmxPort(), Timestamp: time.Now().UnixMilli(), Rack: s.cfg.BrokerRack}
@@ -316,6 +343,9 @@ func (s *KafkaServer) Shutdown() {
 		}
 		if s.controller != nil {
 			s.controller.Shutdown()
+		}
+		if s.groups != nil {
+			s.groups.Shutdown()
 		}
 		if s.replicas != nil {
 			s.replicas.Shutdown()
