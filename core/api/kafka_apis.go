@@ -63,6 +63,8 @@ type Controller interface {
 	IsActive() bool
 	ControlledShutdown(brokerID int32, brokerEpoch int64) ([]zkutil.TopicPartition, error)
 	ElectLeaders(kind controller.ElectionType, tps []zkutil.TopicPartition) (map[zkutil.TopicPartition]controller.ElectionResult, error)
+	AlterPartitionReassignments(reqs map[zkutil.TopicPartition][]int32) (map[zkutil.TopicPartition]controller.ReassignmentResult, error)
+	ListPartitionReassignments() (map[zkutil.TopicPartition]controller.OngoingReassignment, error)
 }
 
 // KafkaApis dispatches requests to their handlers.
@@ -125,6 +127,10 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleUpdateMetadata(body), nil
 	case *kmsg.StopReplicaRequest:
 		return a.replicas.StopReplicas(body), nil
+	case *kmsg.AlterPartitionAssignmentsRequest:
+		return a.handleAlterPartitionReassignments(body), nil
+	case *kmsg.ListPartitionReassignmentsRequest:
+		return a.handleListPartitionReassignments(body), nil
 	case *kmsg.ElectLeadersRequest:
 		return a.handleElectLeaders(body), nil
 	case *kmsg.ControlledShutdownRequest:

@@ -15,6 +15,7 @@ type controllerContext struct {
 	states         map[zkutil.TopicPartition]zkutil.LeaderIsr
 	topicsToDelete map[string]bool
 	shuttingDown   map[int32]bool // brokers in controlled shutdown
+	reassignments  map[zkutil.TopicPartition]reassignment
 }
 
 func newControllerContext() *controllerContext {
@@ -24,6 +25,7 @@ func newControllerContext() *controllerContext {
 		states:         make(map[zkutil.TopicPartition]zkutil.LeaderIsr),
 		topicsToDelete: make(map[string]bool),
 		shuttingDown:   make(map[int32]bool),
+		reassignments:  make(map[zkutil.TopicPartition]reassignment),
 	}
 }
 

@@ -33,6 +33,8 @@ func (c *KafkaController) onControllerFailover() {
 	c.onTopicDeletion()
 	c.onIsrChange()
 	c.onPreferredElectionZNode()
+	c.onReassignZNode()
+	c.progressReassignments()
 	c.startAutoRebalance()
 }
 
@@ -90,6 +92,20 @@ func (c *KafkaController) loadTopic(topic string) error {
 	}
 	c.watch(ch, partitionModifiedEvent{topic: topic})
 	c.ctx.assignments[topic] = a
+	// A reassignment started through the API survives controller moves in
+	// the topic znode's adding/removing replicas.
+	for p, adding := range a.AddingReplicas {
+		tp := zkutil.TopicPartition{Topic: topic, Partition: p}
+		rs := a.Partitions[p]
+		c.ctx.reassignments[tp] = reassignment{origin: minus(rs, adding), target: minus(rs, a.RemovingReplicas[p])}
+	}
+	for p, removing := range a.RemovingReplicas {
+		tp := zkutil.TopicPartition{Topic: topic, Partition: p}
+		if _, ok := c.ctx.reassignments[tp]; !ok {
+			rs := a.Partitions[p]
+			c.ctx.reassignments[tp] = reassignment{origin: rs, target: minus(rs, removing)}
+		}
+	}
 	for p := range a.Partitions {
 		tp := zkutil.TopicPartition{Topic: topic, Partition: p}
 		s, ok, err := c.zk.GetPartitionState(tp)
@@ -184,6 +200,7 @@ func (c *KafkaController) onBrokerChange() {
 	if len(c.ctx.topicsToDelete) > 0 {
 		c.onTopicDeletion()
 	}
+	c.progressReassignments()
 }
 
 // onTopicChange picks up created and removed topics.
@@ -252,6 +269,7 @@ func (c *KafkaController) onNewPartitions(tps []zkutil.TopicPartition) {
 func (c *KafkaController) forgetTopic(topic string) {
 	for _, tp := range c.ctx.partitionsOf(topic) {
 		delete(c.ctx.states, tp)
+		delete(c.ctx.reassignments, tp)
 	}
 	delete(c.ctx.assignments, topic)
 	delete(c.ctx.topicsToDelete, topic)
@@ -292,4 +310,5 @@ func (c *KafkaController) onIsrChange() {
 		sortPartitions(known)
 		c.sendUpdateMetadata(c.ctx.liveBrokerIDs(), known)
 	}
+	c.progressReassignments()
 }

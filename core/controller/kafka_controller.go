@@ -157,6 +157,12 @@ func (c *KafkaController) run() {
 			c.ifActive(c.onAutoRebalance)
 		case preferredElectionZNodeEvent:
 			c.ifActive(c.onPreferredElectionZNode)
+		case alterReassignmentsEvent:
+			c.onAlterReassignments(ev)
+		case listReassignmentsEvent:
+			c.onListReassignments(ev)
+		case reassignZNodeEvent:
+			c.ifActive(c.onReassignZNode)
 		case isrChangeEvent:
 			c.ifActive(c.onIsrChange)
 		case shutdownEvent:
