@@ -221,7 +221,8 @@ func (e *env) consumerClientOpts(c *consoleConsumerConfig, assigned *atomic.Bool
 	}
 	switch {
 	case c.partition != nil:
-		opts = append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.topic: {*c.partition: c.offset}}))
+		opts = append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.topic: {*c.partition: c.offset}}),
+			kgo.ConsumeResetOffset(reset))
 		assigned.Store(true)
 	case c.whitelist != "":
 		f, err := newTopicFilter(c.whitelist)
@@ -390,8 +391,11 @@ func (e *env) fetchErrors(f kgo.Fetches, c *consoleConsumerConfig) error {
 func toConsumed(r *kgo.Record) *consumedRecord {
 	cr := &consumedRecord{topic: r.Topic, partition: r.Partition, offset: r.Offset,
 		timestamp: millis(r.Timestamp), key: r.Key, value: r.Value, timestampType: "CreateTime"}
-	if r.Attrs.TimestampType() == 1 {
+	switch r.Attrs.TimestampType() {
+	case 1:
 		cr.timestampType = "LogAppendTime"
+	case -1:
+		cr.timestampType = ""
 	}
 	for _, h := range r.Headers {
 		cr.headers = append(cr.headers, recordHeader{h.Key, h.Value})

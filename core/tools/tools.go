@@ -65,6 +65,9 @@ func (e *env) onInterrupt(cleanup func()) {
 func osEnv() *env {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	// A closed stdout (e.g. "| head") must reach the tools as a write error,
+	// as in Java, instead of killing the process.
+	signal.Ignore(syscall.SIGPIPE)
 	return &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		stdinIsTTY: isTerminal(os.Stdin) && isTerminal(os.Stdout),

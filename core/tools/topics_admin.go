@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -18,8 +19,9 @@ import (
 // goes through the Kafka admin protocol (CreateTopics, Metadata,
 // DescribeConfigs, CreatePartitions, DeleteTopics).
 type adminTopicService struct {
-	e  *env
-	cl *kgo.Client
+	e       *env
+	cl      *kgo.Client
+	timeout time.Duration // default.api.timeout.ms
 }
 
 func newAdminTopicService(e *env, o topicOptions) (*adminTopicService, error) {
@@ -32,27 +34,28 @@ func newAdminTopicService(e *env, o topicOptions) (*adminTopicService, error) {
 		props = p
 	}
 	props["bootstrap.servers"] = o.valueOf("bootstrap-server")
-	cl, err := newAdminClient(e, props)
+	cl, timeout, err := newAdminClient(e, props)
 	if err != nil {
 		return nil, err
 	}
-	return &adminTopicService{e: e, cl: cl}, nil
+	return &adminTopicService{e: e, cl: cl, timeout: timeout}, nil
 }
 
 // newAdminClient builds the client the Java tools get from Admin.create.
-func newAdminClient(e *env, props map[string]string) (*kgo.Client, error) {
+func newAdminClient(e *env, props map[string]string) (*kgo.Client, time.Duration, error) {
 	cfg := &clientConfig{props: props, stderr: e.stderr}
 	cfg.logPrefix = "[AdminClient clientId=" + cfg.get("client.id", "adminclient-1") + "]"
 	opts, err := cfg.commonOpts("adminclient-1")
 	if err != nil {
-		return nil, &javaError{"org.apache.kafka.common.KafkaException", "Failed to create new KafkaAdminClient"}
+		return nil, 0, &javaError{"org.apache.kafka.common.KafkaException", "Failed to create new KafkaAdminClient"}
 	}
 	timeout, err := cfg.millis("default.api.timeout.ms", adminTimeout.Milliseconds())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	opts = append(opts, kgo.RetryTimeout(timeout))
-	return kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(opts...)
+	return cl, timeout, err
 }
 
 func (s *adminTopicService) close() { s.cl.Close() }
@@ -60,21 +63,31 @@ func (s *adminTopicService) close() { s.cl.Close() }
 // request sends one admin request, turning "no broker answered" into the
 // Java admin client's timeout message for that call.
 func (s *adminTopicService) request(call string, req kmsg.Request) (kmsg.Response, error) {
-	ctx, cancel := withTimeout(adminTimeout)
+	ctx, cancel := withTimeout(s.timeout)
 	defer cancel()
 	return adminRequest(ctx, s.cl, call, req)
 }
 
 func adminRequest(ctx context.Context, cl *kgo.Client, call string, req kmsg.Request) (kmsg.Response, error) {
-	resp, err := cl.Request(ctx, req)
-	if err != nil {
-		var netErr net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) || strings.Contains(err.Error(), "unable to dial") {
-			return nil, &javaError{"org.apache.kafka.common.errors.TimeoutException", "Timed out waiting for a node assignment. Call: " + call}
+	// Like the Java admin client, keep trying unreachable brokers until the
+	// call's deadline (default.api.timeout.ms) rather than failing at once.
+	backoff := 50 * time.Millisecond
+	for {
+		resp, err := cl.Request(ctx, req)
+		if err == nil {
+			return resp, nil
 		}
-		return nil, err
+		var netErr net.Error
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &netErr) && !strings.Contains(err.Error(), "unable to dial") {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, &javaError{"org.apache.kafka.common.errors.TimeoutException", "Timed out waiting for a node assignment. Call: " + call}
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
 	}
-	return resp, nil
 }
 
 func (s *adminTopicService) createTopic(o topicOptions, t *commandTopic) error {
@@ -344,7 +357,7 @@ func (s *adminTopicService) reassignments(md *kmsg.MetadataResponse) map[string]
 		}
 		req.Topics = append(req.Topics, rt)
 	}
-	ctx, cancel := withTimeout(adminTimeout)
+	ctx, cancel := withTimeout(s.timeout)
 	defer cancel()
 	resp, err := s.cl.Request(ctx, req)
 	if err != nil {
