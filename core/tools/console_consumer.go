@@ -186,9 +186,9 @@ func (e *env) resolveGroup(p *optionParser, c *consoleConsumerConfig, extra map[
 	}
 }
 
-// consumerClientOpts builds the client: one partition (--partition), a
-// consumer group (--group), or, without a group, every partition of the
-// topics read directly — what the user sees from Kafka's throw-away group.
+// consumerClientOpts builds the client: one assigned partition
+// (--partition), else a member of the consumer group (--group, or Kafka's
+// throw-away "console-consumer-N" group without offset commits).
 func (e *env) consumerClientOpts(c *consoleConsumerConfig, assigned *atomic.Bool) ([]kgo.Opt, error) {
 	props := c.consumerProps
 	if props["auto.offset.reset"] != "" && c.fromBeginning && props["auto.offset.reset"] != "earliest" {
@@ -234,7 +234,7 @@ func (e *env) consumerClientOpts(c *consoleConsumerConfig, assigned *atomic.Bool
 	default:
 		opts = append(opts, kgo.ConsumeTopics(c.topic), kgo.ConsumeResetOffset(reset))
 	}
-	if c.groupPassed {
+	if c.partition == nil {
 		g, err := cfg.groupOpts(c.group)
 		if err != nil {
 			return nil, err

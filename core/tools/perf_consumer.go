@@ -86,7 +86,6 @@ type consumerPerfConfig struct {
 	timeout                                time.Duration
 	props                                  map[string]string
 	group                                  string
-	groupPassed                            bool
 }
 
 func (e *env) consumerPerfConfig(p *optionParser, args []string) *consumerPerfConfig {
@@ -101,7 +100,7 @@ func (e *env) consumerPerfConfig(p *optionParser, args []string) *consumerPerfCo
 	e.checkRequiredArgs(p, o, "topic", "messages")
 	c := &consumerPerfConfig{topic: o.valueOf("topic"), showDetailed: o.has("show-detailed-stats"),
 		hideHeader: o.has("hide-header"), printMetrics: o.has("print-metrics"), props: map[string]string{},
-		group: o.valueOf("group"), groupPassed: o.has("group")}
+		group: o.valueOf("group")}
 	if o.has("consumer.config") {
 		if c.props, err = loadProps(o.valueOf("consumer.config")); err != nil {
 			e.javaException("java.nio.file.NoSuchFileException", o.valueOf("consumer.config"))
@@ -165,14 +164,12 @@ func runConsumerPerf(e *env, args []string) int {
 		}
 		opts = append(opts, kgo.ConsumeTopics(c.topic), kgo.ConsumeResetOffset(reset), kgo.AllowAutoTopicCreation())
 		run := &perfRun{e: e, c: c, joinStart: time.Now()}
-		if c.groupPassed {
-			g, err := cfg.groupOpts(c.group)
-			if err != nil {
-				e.javaException("org.apache.kafka.common.config.ConfigException", err.Error())
-			}
-			opts = append(opts, g...)
-			opts = append(opts, kgo.OnPartitionsAssigned(run.assigned), kgo.OnPartitionsRevoked(run.revoked))
+		group, err := cfg.groupOpts(c.group)
+		if err != nil {
+			e.javaException("org.apache.kafka.common.config.ConfigException", err.Error())
 		}
+		opts = append(opts, group...)
+		opts = append(opts, kgo.OnPartitionsAssigned(run.assigned), kgo.OnPartitionsRevoked(run.revoked))
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			e.javaException("org.apache.kafka.common.KafkaException", err.Error())
