@@ -339,4 +339,3 @@ func (f *ReplicaFetcher) handleOutOfRange(tp TopicPartition, leo int64, p kmsg.F
 		}
 	}
 }
-
