@@ -1,0 +1,436 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// groupProps keep group tests quick: a 6 s minimum session timeout (Kafka's
+// default) and 5 offsets partitions instead of 50.
+var groupProps = map[string]string{
+	"offsets.topic.num.partitions":     "5",
+	"group.initial.rebalance.delay.ms": "0",
+}
+
+// produceN writes n records "v0".."v<n-1>" spread over the topic's
+// partitions and waits for the acks.
+func produceN(t *testing.T, bootstrap, topic string, from, n int) {
+	t.Helper()
+	cl := NewClient(t, bootstrap, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	ctx := testContext(t, 30*time.Second)
+	var recs []*kgo.Record
+	for i := from; i < from+n; i++ {
+		recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(fmt.Sprintf("v%d", i))})
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatalf("produce to %s: %v", topic, err)
+	}
+}
+
+// pyGroupConsumer is a kafka-python consumer script: it reads until it has
+// "want" records (or idles out), optionally commits, and prints what it
+// read and its assignment as JSON.
+const pyGroupConsumer = `
+import json, sys, time
+from kafka import KafkaConsumer
+cfg = json.load(sys.stdin)
+c = KafkaConsumer(cfg["topic"], bootstrap_servers=cfg["bootstrap"], group_id=cfg["group"],
+                  auto_offset_reset="earliest", enable_auto_commit=cfg["auto_commit"],
+                  session_timeout_ms=cfg.get("session_timeout_ms", 10000),
+                  consumer_timeout_ms=cfg.get("idle_ms", 15000))
+got = []
+for msg in c:
+    got.append(msg.value.decode())
+    if len(got) >= cfg["want"]:
+        break
+if cfg.get("commit"):
+    c.commit()
+assignment = sorted(tp.partition for tp in c.assignment())
+c.close()
+print(json.dumps({"values": got, "assignment": assignment}))
+`
+
+type pyGroupConsumed struct {
+	Values     []string `json:"values"`
+	Assignment []int32  `json:"assignment"`
+}
+
+func runPyConsumer(t *testing.T, cfg map[string]any) pyGroupConsumed {
+	t.Helper()
+	requirePythonKafka(t)
+	in, _ := json.Marshal(cfg)
+	stdout, stderr, code := RunCmd(t, 2*time.Minute, string(in), systemPython, "-c", pyGroupConsumer)
+	if code != 0 {
+		t.Fatalf("kafka-python consumer exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var out pyGroupConsumed
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("kafka-python consumer printed no JSON (%v)\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	return out
+}
+
+// committed returns the group's committed offsets of topic by partition.
+func committed(t *testing.T, bootstrap, group, topic string) map[int32]int64 {
+	t.Helper()
+	adm := kadm.NewClient(NewClient(t, bootstrap))
+	ctx := testContext(t, 30*time.Second)
+	resp, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		t.Fatalf("FetchOffsets %s: %v", group, err)
+	}
+	out := map[int32]int64{}
+	resp.Each(func(o kadm.OffsetResponse) {
+		if o.Topic == topic && o.Err == nil {
+			out[o.Partition] = o.At
+		}
+	})
+	return out
+}
+
+func sum(m map[int32]int64) int64 {
+	var s int64
+	for _, v := range m {
+		s += v
+	}
+	return s
+}
+
+func distinct(t *testing.T, values ...[]string) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, vs := range values {
+		for _, v := range vs {
+			if seen[v] {
+				t.Errorf("record %s delivered twice", v)
+			}
+			seen[v] = true
+		}
+	}
+	return seen
+}
+
+// TestGroupKafkaPython walks the course's consumer steps with kafka-python:
+// an auto-committing group reads everything and commits it; a manual
+// commit followed by a restart continues where the group left off; a second
+// group reads everything again.
+func TestGroupKafkaPython(t *testing.T) {
+	c := StartCluster(t, groupProps)
+	const topic = "bigdata01"
+	CreateTopic(t, c.Bootstrap(), topic, 3, nil)
+	produceN(t, c.Bootstrap(), topic, 0, 30)
+
+	out := runPyConsumer(t, map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "cg1", "auto_commit": true, "want": 30})
+	if got := distinct(t, out.Values); len(got) != 30 {
+		t.Fatalf("cg1 read %d distinct records, want 30: %v", len(got), out.Values)
+	}
+	if off := committed(t, c.Bootstrap(), "cg1", topic); sum(off) != 30 || len(off) != 3 {
+		t.Fatalf("cg1 committed %v, want 10 per partition", off)
+	}
+
+	// Manual commit after part of the records, then a new consumer of the
+	// same group continues after the committed position.
+	first := runPyConsumer(t, map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "manual", "auto_commit": false, "want": 12, "commit": true})
+	if n := sum(committed(t, c.Bootstrap(), "manual", topic)); n != int64(len(first.Values)) {
+		t.Fatalf("manual commit stored %d consumed positions, consumer read %d", n, len(first.Values))
+	}
+	rest := runPyConsumer(t, map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "manual", "auto_commit": false,
+		"want": 30 - len(first.Values), "commit": true, "idle_ms": 8000})
+	if got := distinct(t, first.Values, rest.Values); len(got) != 30 {
+		t.Fatalf("manual group read %d+%d records (%d distinct), want 30 without repeats", len(first.Values), len(rest.Values), len(got))
+	}
+
+	// Another group reads everything again.
+	again := runPyConsumer(t, map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "cg2", "auto_commit": true, "want": 30})
+	if got := distinct(t, again.Values); len(got) != 30 {
+		t.Fatalf("cg2 read %d distinct records, want 30", len(got))
+	}
+
+	// The broker describes the groups the way kafka-consumer-groups shows them.
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	ctx := testContext(t, 30*time.Second)
+	listed, err := adm.ListGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(listed.Groups(), ","); got != "cg1,cg2,manual" {
+		t.Errorf("ListGroups: %s, want cg1,cg2,manual", got)
+	}
+	described, err := adm.DescribeGroups(ctx, "cg1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := described["cg1"]; g.State != "Empty" || g.ProtocolType != "consumer" && g.ProtocolType != "" {
+		t.Errorf("cg1 after its consumer closed: state %q protocol type %q, want Empty", g.State, g.ProtocolType)
+	}
+}
+
+// pyTwoMembers runs two kafka-python consumers of one group in one process,
+// polling in turn, until both have stable assignments and together have
+// read every record.
+const pyTwoMembers = `
+import json, sys, time
+from kafka import KafkaConsumer
+cfg = json.load(sys.stdin)
+def mk(name):
+    return KafkaConsumer(cfg["topic"], bootstrap_servers=cfg["bootstrap"], group_id=cfg["group"], client_id=name,
+                         auto_offset_reset="earliest", enable_auto_commit=True)
+cs = [mk("m1"), mk("m2")]
+got = [[], []]
+deadline = time.time() + 60
+while time.time() < deadline:
+    for i, c in enumerate(cs):
+        for tp, msgs in c.poll(timeout_ms=200).items():
+            got[i].extend(m.value.decode() for m in msgs)
+    a = [sorted(tp.partition for tp in c.assignment()) for c in cs]
+    if a[0] and a[1] and len(got[0]) + len(got[1]) >= cfg["want"]:
+        break
+out = {"assignments": a, "values": got}
+for c in cs:
+    c.close()
+print(json.dumps(out))
+`
+
+// TestGroupTwoMembersSplitPartitions checks that two members of a group
+// get disjoint partitions and together read everything once.
+func TestGroupTwoMembersSplitPartitions(t *testing.T) {
+	requirePythonKafka(t)
+	c := StartCluster(t, groupProps)
+	const topic = "split"
+	CreateTopic(t, c.Bootstrap(), topic, 4, nil)
+	produceN(t, c.Bootstrap(), topic, 0, 40)
+	in, _ := json.Marshal(map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "pair", "want": 40})
+	stdout, stderr, code := RunCmd(t, 2*time.Minute, string(in), systemPython, "-c", pyTwoMembers)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var out struct {
+		Assignments [][]int32  `json:"assignments"`
+		Values      [][]string `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v: %s\n%s", err, stdout, stderr)
+	}
+	seen := map[int32]bool{}
+	for _, a := range out.Assignments {
+		if len(a) == 0 {
+			t.Errorf("a member got no partitions: %v", out.Assignments)
+		}
+		for _, p := range a {
+			if seen[p] {
+				t.Errorf("partition %d assigned twice: %v", p, out.Assignments)
+			}
+			seen[p] = true
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("assignments %v do not cover the 4 partitions", out.Assignments)
+	}
+	// A record may be read twice across the rebalance (auto commit is
+	// at-least-once), but every record must be read.
+	all := map[string]bool{}
+	for _, vs := range out.Values {
+		for _, v := range vs {
+			all[v] = true
+		}
+	}
+	if len(all) != 40 {
+		t.Errorf("the two members read %d distinct records, want 40", len(all))
+	}
+}
+
+// TestGroupFranzCooperativeSticky runs two franz-go members with the
+// cooperative-sticky balancer: the broker relays their incremental
+// rebalances, and together they consume everything.
+func TestGroupFranzCooperativeSticky(t *testing.T) {
+	c := StartCluster(t, groupProps)
+	const topic, group = "coop", "coop-group"
+	CreateTopic(t, c.Bootstrap(), topic, 6, nil)
+	produceN(t, c.Bootstrap(), topic, 0, 60)
+	opts := []kgo.Opt{kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(200 * time.Millisecond)}
+	m1 := NewClient(t, c.Bootstrap(), opts...)
+	m2 := NewClient(t, c.Bootstrap(), opts...)
+	ctx := testContext(t, 60*time.Second)
+	values := map[string]bool{}
+	for len(values) < 60 && ctx.Err() == nil {
+		for _, m := range []*kgo.Client{m1, m2} {
+			pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			fs := m.PollFetches(pctx)
+			cancel()
+			fs.EachRecord(func(r *kgo.Record) { values[string(r.Value)] = true })
+		}
+	}
+	if len(values) != 60 {
+		t.Fatalf("read %d distinct records, want 60", len(values))
+	}
+	// Both members end up owning partitions once the group settles.
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		for _, m := range []*kgo.Client{m1, m2} {
+			pctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			m.PollFetches(pctx)
+			cancel()
+		}
+		d, err := adm.DescribeGroups(ctx, group)
+		if err == nil {
+			g := d[group]
+			owners := 0
+			total := 0
+			for _, mem := range g.Members {
+				if ca, ok := mem.Assigned.AsConsumer(); ok {
+					n := 0
+					for _, t := range ca.Topics {
+						n += len(t.Partitions)
+					}
+					if n > 0 {
+						owners++
+					}
+					total += n
+				}
+			}
+			last = fmt.Sprintf("state %s, %d members, %d owners, %d partitions", g.State, len(g.Members), owners, total)
+			if g.State == "Stable" && g.Protocol == "cooperative-sticky" && owners == 2 && total == 6 {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("group did not settle with both members owning partitions: %s", last)
+}
+
+// TestGroupOffsetsSurviveRestart commits offsets, restarts the broker and
+// reads them back: the coordinator rebuilt them from __consumer_offsets.
+func TestGroupOffsetsSurviveRestart(t *testing.T) {
+	c := StartCluster(t, groupProps)
+	const topic = "durable-offsets"
+	CreateTopic(t, c.Bootstrap(), topic, 3, nil)
+	produceN(t, c.Bootstrap(), topic, 0, 30)
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	ctx := testContext(t, 60*time.Second)
+	offsets := kadm.Offsets{}
+	for p := int32(0); p < 3; p++ {
+		offsets.Add(kadm.Offset{Topic: topic, Partition: p, At: int64(3 + p), LeaderEpoch: -1, Metadata: fmt.Sprintf("m%d", p)})
+	}
+	resp, err := adm.CommitOffsets(ctx, "keeper", offsets)
+	if err != nil || resp.Error() != nil {
+		t.Fatalf("commit: %v / %v", err, resp.Error())
+	}
+	// A real group too, so that its metadata record is reloaded.
+	out := runPyConsumerIfAvailable(t, c.Bootstrap(), topic, "live")
+	c.B().Restart()
+	got := committed(t, c.Bootstrap(), "keeper", topic)
+	for p := int32(0); p < 3; p++ {
+		if got[p] != int64(3+p) {
+			t.Errorf("after restart keeper %s-%d = %d, want %d (all: %v)", topic, p, got[p], 3+p, got)
+		}
+	}
+	if out >= 0 {
+		if n := sum(committed(t, c.Bootstrap(), "live", topic)); n != out {
+			t.Errorf("after restart group live has %d committed positions, want %d", n, out)
+		}
+		d, err := adm.DescribeGroups(ctx, "live")
+		if err != nil || d["live"].State != "Empty" {
+			t.Errorf("group live after restart: %+v %v", d["live"], err)
+		}
+	}
+}
+
+func runPyConsumerIfAvailable(t *testing.T, bootstrap, topic, group string) int64 {
+	out := runPyConsumer(t, map[string]any{"bootstrap": bootstrap, "topic": topic, "group": group, "auto_commit": true, "want": 30})
+	return int64(len(out.Values))
+}
+
+// TestGroupKilledMemberRemoved kill -9s a kafka-python member: the
+// coordinator removes it when its session times out and gives its
+// partitions to the surviving member.
+func TestGroupKilledMemberRemoved(t *testing.T) {
+	requirePythonKafka(t)
+	c := StartCluster(t, groupProps)
+	const topic, group = "victim", "kill9"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	script := `
+import json, sys, time
+from kafka import KafkaConsumer
+cfg = json.load(sys.stdin)
+c = KafkaConsumer(cfg["topic"], bootstrap_servers=cfg["bootstrap"], group_id=cfg["group"], client_id="doomed",
+                  session_timeout_ms=6000, heartbeat_interval_ms=1000)
+while True:
+    c.poll(timeout_ms=500)
+`
+	cfg, _ := json.Marshal(map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": group})
+	cmd := exec.Command(systemPython, "-c", script)
+	cmd.Stdin = strings.NewReader(string(cfg))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	ctx := testContext(t, 90*time.Second)
+	waitGroup := func(what string, ok func(kadm.DescribedGroup) bool) kadm.DescribedGroup {
+		t.Helper()
+		var last kadm.DescribedGroup
+		for ctx.Err() == nil {
+			d, err := adm.DescribeGroups(ctx, group)
+			if err == nil {
+				last = d[group]
+				if ok(last) {
+					return last
+				}
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("%s: last state %s with %d members", what, last.State, len(last.Members))
+		return last
+	}
+	waitGroup("python member joins", func(g kadm.DescribedGroup) bool { return g.State == "Stable" && len(g.Members) == 1 })
+
+	// A franz-go member joins; the group rebalances with both.
+	survivor := NewClient(t, c.Bootstrap(), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.SessionTimeout(6*time.Second))
+	go func() {
+		for ctx.Err() == nil {
+			survivor.PollFetches(ctx)
+		}
+	}()
+	waitGroup("two members", func(g kadm.DescribedGroup) bool { return g.State == "Stable" && len(g.Members) == 2 })
+
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	killed := time.Now()
+	g := waitGroup("killed member removed", func(g kadm.DescribedGroup) bool {
+		if g.State != "Stable" || len(g.Members) != 1 {
+			return false
+		}
+		ca, ok := g.Members[0].Assigned.AsConsumer()
+		if !ok {
+			return false
+		}
+		var ps []int32
+		for _, tp := range ca.Topics {
+			ps = append(ps, tp.Partitions...)
+		}
+		sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+		return fmt.Sprint(ps) == "[0 1]"
+	})
+	if d := time.Since(killed); d < 4*time.Second {
+		t.Errorf("member removed %v after kill -9, before its 6 s session could expire", d)
+	}
+	if g.Members[0].ClientID == "doomed" {
+		t.Errorf("the killed member is still the one in the group")
+	}
+	if !strings.Contains(c.B().Log(), "has failed, removing it from the group") {
+		t.Errorf("broker log lacks the member expiry line")
+	}
+}
