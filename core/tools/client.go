@@ -335,6 +335,11 @@ var javaErrorMessages = map[int16]string{
 	42: "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.",
 	44: "Request parameters do not satisfy the configured policy.",
 	60: "A partition reassignment is in progress.",
+	24: "The configured groupId is invalid.",
+	30: "Group authorization failed.",
+	68: "The group is not empty.",
+	69: "The group id does not exist.",
+	86: "The consumer group is actively subscribed to the topic",
 }
 
 // kafkaError is a broker error with the message a Java client would show.

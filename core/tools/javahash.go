@@ -23,9 +23,15 @@ func javaStringHash(s string) int32 {
 
 // javaHashMap models the bucket layout of a java.util.HashMap of strings.
 type javaHashMap struct {
-	table     [][]string
+	table     [][]hashEntry
 	size      int
 	threshold int
+}
+
+// hashEntry is a key with its Java hashCode.
+type hashEntry struct {
+	key  string
+	hash int32
 }
 
 // tableSizeFor is HashMap.tableSizeFor: the next power of two ≥ n.
@@ -53,8 +59,10 @@ func copyJavaHashMap(other *javaHashMap) *javaHashMap {
 		t := int(float32(s)/0.75 + 1.0)
 		m.threshold = tableSizeFor(t)
 	}
-	for _, k := range other.keys() {
-		m.put(k)
+	for _, b := range other.table {
+		for _, en := range b {
+			m.putHashed(en.key, en.hash)
+		}
 	}
 	return m
 }
@@ -76,28 +84,31 @@ func (m *javaHashMap) resize() {
 		newCap = 16
 	}
 	m.threshold = int(float32(newCap) * 0.75)
-	newTable := make([][]string, newCap)
+	newTable := make([][]hashEntry, newCap)
 	for _, bucket := range m.table {
-		for _, k := range bucket {
-			i := spread(javaStringHash(k)) & uint32(newCap-1)
-			newTable[i] = append(newTable[i], k)
+		for _, en := range bucket {
+			i := spread(en.hash) & uint32(newCap-1)
+			newTable[i] = append(newTable[i], en)
 		}
 	}
 	m.table = newTable
 }
 
-// put inserts key unless present.
-func (m *javaHashMap) put(key string) {
+// put inserts a String key unless present.
+func (m *javaHashMap) put(key string) { m.putHashed(key, javaStringHash(key)) }
+
+// putHashed inserts a key whose Java hashCode is hash.
+func (m *javaHashMap) putHashed(key string, hash int32) {
 	if m.table == nil {
 		m.resize()
 	}
-	i := spread(javaStringHash(key)) & uint32(len(m.table)-1)
-	for _, k := range m.table[i] {
-		if k == key {
+	i := spread(hash) & uint32(len(m.table)-1)
+	for _, en := range m.table[i] {
+		if en.key == key {
 			return
 		}
 	}
-	m.table[i] = append(m.table[i], key)
+	m.table[i] = append(m.table[i], hashEntry{key, hash})
 	m.size++
 	if m.size > m.threshold {
 		m.resize()
@@ -108,7 +119,9 @@ func (m *javaHashMap) put(key string) {
 func (m *javaHashMap) keys() []string {
 	var out []string
 	for _, b := range m.table {
-		out = append(out, b...)
+		for _, en := range b {
+			out = append(out, en.key)
+		}
 	}
 	return out
 }
@@ -136,4 +149,9 @@ func configEntriesOrder(names []string) []string {
 		m.put(n)
 	}
 	return m.keys()
+}
+
+// topicPartitionHash is org.apache.kafka.common.TopicPartition.hashCode.
+func topicPartitionHash(topic string, partition int32) int32 {
+	return 31*(31+partition) + javaStringHash(topic)
 }

@@ -155,7 +155,7 @@ func groupMetadataValue(v []byte) (string, error) {
 		}
 		r.int32() // session timeout
 		r.bytes() // subscription
-		members = append(members, memberID+"="+memberAssignment(protocolType, r.bytes()))
+		members = append(members, memberID+"="+assignmentText(protocolType, r.bytes()))
 	}
 	if r.err != nil {
 		return "", offsetsDecodeError("message had an invalid value")
@@ -177,9 +177,9 @@ func groupMetadataValue(v []byte) (string, error) {
 	return "{" + strings.Join(parts, ",") + "}", nil
 }
 
-// memberAssignment prints a consumer assignment as "[t-0, t-1]" (plus hex
+// assignmentText prints a consumer assignment as "[t-0, t-1]" (plus hex
 // user data), other protocols as hex.
-func memberAssignment(protocolType string, a []byte) string {
+func assignmentText(protocolType string, a []byte) string {
 	if protocolType != "consumer" {
 		return upperHex(a)
 	}

@@ -35,6 +35,7 @@ func Commands() map[string]func(args []string) int {
 		"dump-log":           wrap(runDumpLog),
 		"producer-perf-test": wrap(runProducerPerf),
 		"consumer-perf-test": wrap(runConsumerPerf),
+		"consumer-groups":    wrap(runConsumerGroups),
 	}
 }
 

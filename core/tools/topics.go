@@ -231,6 +231,9 @@ var javaExceptionClasses = map[int16]string{
 	38: "InvalidReplicationFactorException", 39: "InvalidReplicaAssignmentException",
 	40: "InvalidConfigurationException", 41: "NotControllerException", 42: "InvalidRequestException",
 	44: "PolicyViolationException", 60: "ReassignmentInProgressException",
+	14: "CoordinatorLoadInProgressException", 15: "CoordinatorNotAvailableException", 16: "NotCoordinatorException",
+	24: "InvalidGroupIdException", 30: "GroupAuthorizationException", 68: "GroupNotEmptyException",
+	69: "GroupIdNotFoundException", 86: "GroupSubscribedToTopicException",
 }
 
 func javaClassOf(err error) string {
