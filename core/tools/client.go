@@ -220,6 +220,23 @@ func (c *clientConfig) consumerOpts(defaultClientID string) ([]kgo.Opt, error) {
 // groupOpts adds consumer-group membership for a tool that needs it.
 func (c *clientConfig) groupOpts(group string) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{kgo.ConsumerGroup(group)}
+	// Kafka 2.8 consumers default to the range assignor.
+	var balancers []kgo.GroupBalancer
+	for _, name := range strings.Split(c.get("partition.assignment.strategy", "org.apache.kafka.clients.consumer.RangeAssignor"), ",") {
+		switch name = strings.TrimSpace(name); name[strings.LastIndex(name, ".")+1:] {
+		case "RangeAssignor":
+			balancers = append(balancers, kgo.RangeBalancer())
+		case "RoundRobinAssignor":
+			balancers = append(balancers, kgo.RoundRobinBalancer())
+		case "StickyAssignor":
+			balancers = append(balancers, kgo.StickyBalancer())
+		case "CooperativeStickyAssignor":
+			balancers = append(balancers, kgo.CooperativeStickyBalancer())
+		default:
+			return nil, fmt.Errorf("Invalid value %s for configuration partition.assignment.strategy: Class %s cannot be found", name, name)
+		}
+	}
+	opts = append(opts, kgo.Balancers(balancers...))
 	if !strings.EqualFold(c.get("enable.auto.commit", "true"), "true") {
 		opts = append(opts, kgo.DisableAutoCommit())
 	}
