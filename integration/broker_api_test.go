@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -282,6 +283,19 @@ func TestBrokerAPIs(t *testing.T) {
 		p, _ := fetchOnce(t, c.B().Addr(), topic, 0, 0, 100, 1)
 		if p.ErrorCode != kerr.OffsetOutOfRange.Code {
 			t.Errorf("fetch at 0 below log start %d: error %d, want OFFSET_OUT_OF_RANGE", start, p.ErrorCode)
+		}
+	})
+
+	t.Run("roll-by-time", func(t *testing.T) {
+		const topic = "rolling"
+		CreateTopic(t, b, topic, 1, map[string]*string{"segment.ms": strPtr("500")})
+		produceOneByOne(t, topic, 0, 1)
+		time.Sleep(900 * time.Millisecond)
+		produceOneByOne(t, topic, 1, 2)
+		segs, _ := filepath.Glob(filepath.Join(c.B().LogDir, topic+"-0", "*.log"))
+		sort.Strings(segs)
+		if len(segs) != 2 || filepath.Base(segs[1]) != fmt.Sprintf("%020d.log", 1) {
+			t.Errorf("segment.ms=500: a record 900 ms after the first should start a new segment at offset 1; segments %v", segs)
 		}
 	})
 

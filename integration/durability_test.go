@@ -3,6 +3,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,7 +125,9 @@ func TestRestartKeepsAckedRecords(t *testing.T) {
 			ends[a.partition] = a.offset + 1
 		}
 	}
-	c.B().Restart()
+	c.B().Stop()
+	checkCleanShutdownFiles(t, c.B().LogDir, topic, ends)
+	c.B().Start()
 	checkAcked(t, c.Bootstrap(), topic, acks)
 
 	more := produce(n, n+400)
@@ -285,5 +290,58 @@ func TestIdempotentProducerAcrossRestarts(t *testing.T) {
 	}
 	if dups > 0 || len(seen) != len(acks) {
 		t.Errorf("%d duplicated values; %d distinct values in the log, %d acked", dups, len(seen), len(acks))
+	}
+}
+
+// checkCleanShutdownFiles looks at a log dir after a graceful stop: the
+// clean shutdown marker, meta.properties and the checkpoint files in
+// Kafka's text format ("0", count, "topic partition offset" lines), with
+// the recovery point and high watermark at each partition's end.
+func checkCleanShutdownFiles(t *testing.T, logDir, topic string, ends map[int32]int64) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(logDir, ".kafka_cleanshutdown")); err != nil {
+		t.Errorf("no clean shutdown marker after a graceful stop: %v", err)
+	}
+	meta, err := os.ReadFile(filepath.Join(logDir, "meta.properties"))
+	if err != nil || !strings.Contains(string(meta), "broker.id=1") || !strings.Contains(string(meta), "cluster.id=") {
+		t.Errorf("meta.properties: %q (%v)", meta, err)
+	}
+	for _, name := range []string{"recovery-point-offset-checkpoint", "replication-offset-checkpoint", "log-start-offset-checkpoint"} {
+		data, err := os.ReadFile(filepath.Join(logDir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if len(lines) < 2 || lines[0] != "0" || lines[1] != fmt.Sprint(len(lines)-2) {
+			t.Errorf("%s is not in checkpoint format:\n%s", name, data)
+			continue
+		}
+		got := map[int32]int64{}
+		for _, l := range lines[2:] {
+			var tp string
+			var p int32
+			var off int64
+			if n, _ := fmt.Sscanf(l, "%s %d %d", &tp, &p, &off); n != 3 {
+				t.Errorf("%s: bad line %q", name, l)
+			}
+			if tp == topic {
+				got[p] = off
+			}
+		}
+		if name == "log-start-offset-checkpoint" {
+			// Kafka writes only partitions whose log start is above 0.
+			for p, off := range got {
+				if off != 0 {
+					t.Errorf("%s: %s-%d at %d, want 0 or absent", name, topic, p, off)
+				}
+			}
+			continue
+		}
+		for p, end := range ends {
+			if got[p] != end {
+				t.Errorf("%s: %s-%d = %d, want the log end %d\n%s", name, topic, p, got[p], end, data)
+			}
+		}
 	}
 }

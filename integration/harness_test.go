@@ -257,6 +257,7 @@ func (b *Broker) StartExpectExit(timeout time.Duration) (int, string) {
 	cmd := exec.CommandContext(ctx, kafkaBin, args...)
 	cmd.Dir = b.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = dieWithParent()
 	err = cmd.Run()
 	out := b.Log()[before:]
 	if ctx.Err() != nil {
@@ -307,6 +308,7 @@ func (b *Broker) TryStart() error {
 	cmd.Dir = b.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = append(os.Environ(), "LOG_DIR=")
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return fmt.Errorf("starting %s: %w", kafkaBin, err)
@@ -589,6 +591,7 @@ func RunCmdIn(t testing.TB, dir string, env []string, timeout time.Duration, std
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = dieWithParent()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if stdin != "" {
@@ -614,4 +617,11 @@ func RunCmdIn(t testing.TB, dir string, env []string, timeout time.Duration, std
 func Kafka(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	return RunCmd(t, 90*time.Second, "", kafkaBin, args...)
+}
+
+// dieWithParent makes the kernel kill a child when the test binary dies
+// (e.g. on a -timeout panic, when cleanups do not run), so no broker
+// outlives its test.
+func dieWithParent() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

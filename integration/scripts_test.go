@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,5 +45,24 @@ func TestBinScripts(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "Processed a total of 3 messages") {
 		t.Errorf("console consumer stderr lacks %q:\n%s", "Processed a total of 3 messages", errOut)
+	}
+
+	// kafka-dump-log.sh reads the segment the broker wrote.
+	seg := filepath.Join(c.B().LogDir, "lab-0", fmt.Sprintf("%020d.log", 0))
+	out, errOut, code = script(t, "", "kafka-dump-log.sh", "--files", seg, "--print-data-log")
+	if code != 0 {
+		t.Fatalf("kafka-dump-log.sh exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"Dumping " + seg + "\n",
+		"Starting offset: 0\n",
+		"key: k1 payload: hello",
+		"key: k2 payload: kafka",
+		"key: k3 payload: world",
+		"isvalid: true",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kafka-dump-log.sh output lacks %q:\n%s", want, out)
+		}
 	}
 }
