@@ -58,6 +58,13 @@ func TestKcat(t *testing.T) {
 		if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("kcat consumed:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
 		}
+		// Offsets by time (-Q): 0 → earliest, the future → -1, -1 → latest.
+		for _, q := range []struct{ ts, want string }{{"0", "0"}, {"9999999999999", "-1"}, {"-1", "25"}} {
+			out, errOut, code := kcat(t, "", "-b", b, "-Q", "-t", topic+":0:"+q.ts)
+			if want := fmt.Sprintf("%s [0] offset %s\n", topic, q.want); code != 0 || out != want {
+				t.Errorf("kcat -Q -t %s:0:%s: exit %d, %q, want %q (%s)", topic, q.ts, code, out, want, errOut)
+			}
+		}
 		// Partition 1 received nothing: offsets and -e end immediately.
 		out, errOut, code = kcat(t, "", "-b", b, "-C", "-t", topic, "-p", "1", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n")
 		if code != 0 || out != "" {
