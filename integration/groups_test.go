@@ -179,25 +179,33 @@ func TestGroupKafkaPython(t *testing.T) {
 // polling in turn, until both have stable assignments and together have
 // read every record.
 const pyTwoMembers = `
-import json, sys, time
+import json, sys, threading, time
 from kafka import KafkaConsumer
 cfg = json.load(sys.stdin)
-def mk(name):
-    return KafkaConsumer(cfg["topic"], bootstrap_servers=cfg["bootstrap"], group_id=cfg["group"], client_id=name,
-                         auto_offset_reset="earliest", enable_auto_commit=True)
-cs = [mk("m1"), mk("m2")]
 got = [[], []]
-deadline = time.time() + 60
-while time.time() < deadline:
-    for i, c in enumerate(cs):
+assignments = [[], []]
+stop = threading.Event()
+def member(i):
+    c = KafkaConsumer(cfg["topic"], bootstrap_servers=cfg["bootstrap"], group_id=cfg["group"], client_id="m%d" % (i + 1),
+                      auto_offset_reset="earliest", enable_auto_commit=True)
+    while not stop.is_set():
         for tp, msgs in c.poll(timeout_ms=200).items():
             got[i].extend(m.value.decode() for m in msgs)
-    a = [sorted(tp.partition for tp in c.assignment()) for c in cs]
-    if a[0] and a[1] and len(got[0]) + len(got[1]) >= cfg["want"]:
-        break
-out = {"assignments": a, "values": got}
-for c in cs:
+        assignments[i] = sorted(tp.partition for tp in c.assignment())
     c.close()
+threads = [threading.Thread(target=member, args=(i,)) for i in range(2)]
+for th in threads:
+    th.start()
+deadline = time.time() + 60
+while time.time() < deadline:
+    a = list(assignments)
+    if a[0] and a[1] and sorted(a[0] + a[1]) == list(range(cfg["partitions"])) and len(set(got[0] + got[1])) >= cfg["want"]:
+        break
+    time.sleep(0.2)
+out = {"assignments": list(assignments), "values": got}
+stop.set()
+for th in threads:
+    th.join()
 print(json.dumps(out))
 `
 
@@ -209,7 +217,7 @@ func TestGroupTwoMembersSplitPartitions(t *testing.T) {
 	const topic = "split"
 	CreateTopic(t, c.Bootstrap(), topic, 4, nil)
 	produceN(t, c.Bootstrap(), topic, 0, 40)
-	in, _ := json.Marshal(map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "pair", "want": 40})
+	in, _ := json.Marshal(map[string]any{"bootstrap": c.Bootstrap(), "topic": topic, "group": "pair", "want": 40, "partitions": 4})
 	stdout, stderr, code := RunCmd(t, 2*time.Minute, string(in), systemPython, "-c", pyTwoMembers)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -331,6 +339,7 @@ func TestGroupOffsetsSurviveRestart(t *testing.T) {
 	// A real group too, so that its metadata record is reloaded.
 	out := runPyConsumerIfAvailable(t, c.Bootstrap(), topic, "live")
 	c.B().Restart()
+	adm = kadm.NewClient(NewClient(t, c.Bootstrap()))
 	got := committed(t, c.Bootstrap(), "keeper", topic)
 	for p := int32(0); p < 3; p++ {
 		if got[p] != int64(3+p) {
@@ -398,8 +407,10 @@ while True:
 	}
 	waitGroup("python member joins", func(g kadm.DescribedGroup) bool { return g.State == "Stable" && len(g.Members) == 1 })
 
-	// A franz-go member joins; the group rebalances with both.
-	survivor := NewClient(t, c.Bootstrap(), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.SessionTimeout(6*time.Second))
+	// A franz-go member joins (with a balancer kafka-python also offers:
+	// without a common protocol the broker would refuse it with
+	// INCONSISTENT_GROUP_PROTOCOL); the group rebalances with both.
+	survivor := NewClient(t, c.Bootstrap(), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.SessionTimeout(6*time.Second), kgo.Balancers(kgo.RangeBalancer()))
 	go func() {
 		for ctx.Err() == nil {
 			survivor.PollFetches(ctx)

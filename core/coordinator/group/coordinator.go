@@ -81,8 +81,8 @@ func NewGroupCoordinator(cfg Config, rm *replica.ReplicaManager) *GroupCoordinat
 	}
 	c := &GroupCoordinator{
 		cfg: cfg, rm: rm, done: make(chan struct{}),
-		log:    logging.For("kafka.coordinator.group.GroupCoordinator").WithField("prefix", fmt.Sprintf("[GroupCoordinator %d]: ", cfg.BrokerID)),
-		mgrLog: logging.For("kafka.coordinator.group.GroupMetadataManager").WithField("prefix", fmt.Sprintf("[GroupMetadataManager brokerId=%d] ", cfg.BrokerID)),
+		log:    logging.For("kafka.coordinator.group.GroupCoordinator"),
+		mgrLog: logging.For("kafka.coordinator.group.GroupMetadataManager"),
 		groups: map[string]*GroupMetadata{}, owned: map[int32]bool{}, loading: map[int32]int32{}, epochs: map[int32]int32{},
 		sched: newScheduler(),
 	}
