@@ -90,6 +90,11 @@ func TestRandomAccess(t *testing.T) {
 // firstBatchAt fetches from offset on conn and returns the first batch's
 // header.
 func firstBatchAt(conn net.Conn, topic string, offset int64, corr int32) (kmsg.RecordBatch, error) {
+	return firstBatchIn(conn, topic, 0, offset, corr)
+}
+
+// firstBatchIn is firstBatchAt for any partition.
+func firstBatchIn(conn net.Conn, topic string, partition int32, offset int64, corr int32) (kmsg.RecordBatch, error) {
 	var b kmsg.RecordBatch
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = 11
@@ -101,6 +106,7 @@ func firstBatchAt(conn net.Conn, topic string, offset int64, corr int32) (kmsg.R
 	rt := kmsg.NewFetchRequestTopic()
 	rt.Topic = topic
 	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.Partition = partition
 	rp.FetchOffset = offset
 	rp.PartitionMaxBytes = 4096
 	rp.CurrentLeaderEpoch = -1
