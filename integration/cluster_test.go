@@ -1079,3 +1079,40 @@ func readTail(path string) string {
 	}
 	return string(data)
 }
+
+// TestClusterAcksAllLatency: an acks=all write to a fully in-sync RF 3
+// partition is acknowledged as soon as both followers fetched it — on
+// loopback a few milliseconds in Kafka, not replica.fetch.wait.max.ms
+// (500 ms): the leader's append must wake the followers' parked fetches
+// (cluster-findings C1).
+func TestClusterAcksAllLatency(t *testing.T) {
+	c := startNodeCluster(t, nil)
+	const topic = "latency"
+	adm := kadmClient(t, c.Bootstrap())
+	if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 1, 3, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create %s: %v %v", topic, err, resp.Err)
+	}
+	waitPartitions(t, c.Bootstrap(), topic, 1, "fully in sync", func(p kadm.PartitionDetail) bool { return len(p.ISR) == 3 })
+	median := func(acks kgo.Acks) time.Duration {
+		cl := NewClient(t, c.Bootstrap(), kgo.RequiredAcks(acks), kgo.DisableIdempotentWrite())
+		ctx := testContext(t, 60*time.Second)
+		var ds []time.Duration
+		for i := 0; i < 21; i++ {
+			start := time.Now()
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("x")}).FirstErr(); err != nil {
+				t.Fatalf("produce: %v", err)
+			}
+			if i > 0 { // the first one also loads metadata and connects
+				ds = append(ds, time.Since(start))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	one, all := median(kgo.LeaderAck()), median(kgo.AllISRAcks())
+	t.Logf("median produce latency: acks=1 %v, acks=all %v", one, all)
+	if all > 100*time.Millisecond {
+		t.Errorf("acks=all median latency %v (acks=1: %v); followers should fetch new records at once, not after replica.fetch.wait.max.ms", all, one)
+	}
+}

@@ -146,9 +146,10 @@ configure_node() {
   write_node_config "$node"
 }
 
+# configure NODE... lays out the given nodes that are not running.
 configure() {
   local node
-  for node in $NODES; do
+  for node in "$@"; do
     if node_pid "$node" >/dev/null; then
       echo "$node is running; leaving $(node_home "$node")/config/server.properties as it is."
       continue
@@ -222,6 +223,8 @@ node_registered() {
   fi
 }
 node_up_or_died() {
+  # The PID file appears once the backgrounded start script runs.
+  [ -f "$(node_home "$1")/logs/kafkaServer.pid" ] || return 1
   node_pid "$1" >/dev/null ||
     fail_with_log "$(node_home "$1")/logs/server.log" "$1 exited during startup."
   port_open "$(node_host "$1")" "$PORT" && node_registered "$1"
@@ -257,7 +260,7 @@ start() {
   if [ ${#missing[@]} -gt 0 ]; then
     # shellcheck source=bin/.common.sh
     (. "$ROOT/bin/.common.sh" && ensure_kafka_binary)
-    KAFKA_NODES="${missing[*]}" configure
+    configure "${missing[@]}"
     for node in "${missing[@]}"; do
       rm -f "$(node_home "$node")/logs/kafkaServer.pid"
       # Only this start's "started" line counts (server.log is appended to).
@@ -340,7 +343,7 @@ status() {
 }
 
 case "${1:-}" in
-  configure) configure ;;
+  configure) configure $NODES ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
