@@ -445,3 +445,25 @@ while True:
 		t.Errorf("broker log lacks the member expiry line")
 	}
 }
+
+// TestGroupKcat consumes with a librdkafka balanced consumer (kcat -G)
+// and checks that it committed its positions.
+func TestGroupKcat(t *testing.T) {
+	requireKcat(t)
+	c := StartCluster(t, groupProps)
+	const topic, group = "kcat-group", "kcat-cg"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	produceN(t, c.Bootstrap(), topic, 0, 20)
+	stdout, stderr, code := RunCmd(t, 90*time.Second, "", requireKcat(t), "-b", c.Bootstrap(), "-G", group,
+		"-X", "auto.offset.reset=earliest", "-e", "-q", "-f", "%s\n", topic)
+	if code != 0 {
+		t.Fatalf("kcat -G exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	lines := strings.Fields(stdout)
+	if got := distinct(t, lines); len(got) != 20 {
+		t.Fatalf("kcat read %d distinct records, want 20: %q", len(got), stdout)
+	}
+	if n := sum(committed(t, c.Bootstrap(), group, topic)); n != 20 {
+		t.Errorf("kcat group committed %d positions, want 20", n)
+	}
+}

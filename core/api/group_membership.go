@@ -25,7 +25,7 @@ func (a *KafkaApis) handleJoinGroup(req *network.Request, body *kmsg.JoinGroupRe
 		ClientID:             req.Header.ClientID, ClientHost: "/" + req.ClientHost,
 		RebalanceTimeoutMs: rebalanceTimeout, SessionTimeoutMs: body.SessionTimeoutMillis,
 		ProtocolType: body.ProtocolType, Protocols: protocols,
-	})
+	}, a.done)
 	resp.ErrorCode = r.Error
 	resp.Generation = r.GenerationID
 	resp.ProtocolType = r.ProtocolType
@@ -50,7 +50,7 @@ func (a *KafkaApis) handleSyncGroup(body *kmsg.SyncGroupRequest) kmsg.Response {
 		GroupID: body.Group, GenerationID: body.Generation, MemberID: body.MemberID,
 		ProtocolType: body.ProtocolType, ProtocolName: body.Protocol, GroupInstanceID: body.InstanceID,
 		Assignments: assignments,
-	})
+	}, a.done)
 	resp.ErrorCode = r.Error
 	resp.ProtocolType, resp.Protocol = r.ProtocolType, r.ProtocolName
 	resp.MemberAssignment = r.Assignment

@@ -104,7 +104,7 @@ func joinReq(group, member string, session int32, topics ...string) JoinRequest 
 // joinAsync starts a JoinGroup and returns a channel with its answer.
 func (e *env) joinAsync(r JoinRequest) <-chan JoinResult {
 	ch := make(chan JoinResult, 1)
-	go func() { ch <- e.c.HandleJoinGroup(r) }()
+	go func() { ch <- e.c.HandleJoinGroup(r, nil) }()
 	return ch
 }
 
@@ -128,12 +128,12 @@ func (e *env) state(group string) string {
 // stableMember joins a new member alone and syncs it.
 func (e *env) stableMember(group string, session int32) JoinResult {
 	e.t.Helper()
-	j := e.c.HandleJoinGroup(joinReq(group, "", session, "t"))
+	j := e.c.HandleJoinGroup(joinReq(group, "", session, "t"), nil)
 	if j.Error != 0 {
 		e.t.Fatalf("join: error %d", j.Error)
 	}
 	s := e.c.HandleSyncGroup(SyncRequest{GroupID: group, GenerationID: j.GenerationID, MemberID: j.MemberID,
-		Assignments: map[string][]byte{j.MemberID: []byte("a1")}})
+		Assignments: map[string][]byte{j.MemberID: []byte("a1")}}, nil)
 	if s.Error != 0 || string(s.Assignment) != "a1" {
 		e.t.Fatalf("sync: %+v", s)
 	}
@@ -164,7 +164,7 @@ func (e *env) records() []record.Record {
 
 func TestSingleMemberLifecycle(t *testing.T) {
 	e := startEnv(t, t.TempDir(), testConfig())
-	j := e.c.HandleJoinGroup(joinReq("g", "", 10000, "t"))
+	j := e.c.HandleJoinGroup(joinReq("g", "", 10000, "t"), nil)
 	if j.Error != 0 || j.GenerationID != 1 || j.LeaderID != j.MemberID || len(j.Members) != 1 || *j.ProtocolName != "range" {
 		t.Fatalf("join = %+v", j)
 	}
@@ -174,7 +174,7 @@ func TestSingleMemberLifecycle(t *testing.T) {
 	if code := e.c.HandleHeartbeat("g", j.MemberID, nil, j.GenerationID); code != 0 {
 		t.Fatalf("heartbeat while awaiting sync: %d", code)
 	}
-	s := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 1, MemberID: j.MemberID, Assignments: map[string][]byte{j.MemberID: []byte("A")}})
+	s := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 1, MemberID: j.MemberID, Assignments: map[string][]byte{j.MemberID: []byte("A")}}, nil)
 	if s.Error != 0 || string(s.Assignment) != "A" || *s.ProtocolType != "consumer" {
 		t.Fatalf("sync = %+v", s)
 	}
@@ -235,26 +235,26 @@ func TestSingleMemberLifecycle(t *testing.T) {
 func TestJoinErrors(t *testing.T) {
 	e := startEnv(t, t.TempDir(), testConfig())
 	r := joinReq("g", "", 10, "t")
-	if j := e.c.HandleJoinGroup(r); j.Error != errInvalidSessionTimeout {
+	if j := e.c.HandleJoinGroup(r, nil); j.Error != errInvalidSessionTimeout {
 		t.Errorf("session timeout below the minimum: %d", j.Error)
 	}
 	r = joinReq("g", "", 10000, "t")
 	r.ProtocolType = ""
-	if j := e.c.HandleJoinGroup(r); j.Error != errInconsistentGroupProtocol {
+	if j := e.c.HandleJoinGroup(r, nil); j.Error != errInconsistentGroupProtocol {
 		t.Errorf("empty protocol type: %d", j.Error)
 	}
-	if j := e.c.HandleJoinGroup(joinReq("g", "made-up", 10000, "t")); j.Error != errUnknownMemberID {
+	if j := e.c.HandleJoinGroup(joinReq("g", "made-up", 10000, "t"), nil); j.Error != errUnknownMemberID {
 		t.Errorf("unknown member id for a new group: %d", j.Error)
 	}
 	first := e.stableMember("g", 10000)
 	other := joinReq("g", "", 10000, "t")
 	other.ProtocolType = "connect"
-	if j := e.c.HandleJoinGroup(other); j.Error != errInconsistentGroupProtocol {
+	if j := e.c.HandleJoinGroup(other, nil); j.Error != errInconsistentGroupProtocol {
 		t.Errorf("other protocol type: %d", j.Error)
 	}
 	other = joinReq("g", "", 10000, "t")
 	other.Protocols = []Protocol{{Name: "roundrobin"}}
-	if j := e.c.HandleJoinGroup(other); j.Error != errInconsistentGroupProtocol {
+	if j := e.c.HandleJoinGroup(other, nil); j.Error != errInconsistentGroupProtocol {
 		t.Errorf("no common protocol: %d", j.Error)
 	}
 	if got := e.state("g"); got != "Stable" {
@@ -263,12 +263,12 @@ func TestJoinErrors(t *testing.T) {
 	// MEMBER_ID_REQUIRED hands out an id; rejoining with it is accepted.
 	r = joinReq("h", "", 10000, "t")
 	r.RequireKnownMemberID = true
-	j := e.c.HandleJoinGroup(r)
+	j := e.c.HandleJoinGroup(r, nil)
 	if j.Error != errMemberIDRequired || j.MemberID == "" {
 		t.Fatalf("v4 join without id = %+v", j)
 	}
 	r.MemberID = j.MemberID
-	if j2 := e.c.HandleJoinGroup(r); j2.Error != 0 || j2.MemberID != j.MemberID {
+	if j2 := e.c.HandleJoinGroup(r, nil); j2.Error != 0 || j2.MemberID != j.MemberID {
 		t.Fatalf("rejoin with the given id = %+v", j2)
 	}
 	_ = first
@@ -277,7 +277,7 @@ func TestJoinErrors(t *testing.T) {
 	cfg.GroupMaxSize = 1
 	small := startEnv(t, t.TempDir(), cfg)
 	small.stableMember("g", 10000)
-	if j := small.c.HandleJoinGroup(joinReq("g", "", 10000, "t")); j.Error != errGroupMaxSizeReached {
+	if j := small.c.HandleJoinGroup(joinReq("g", "", 10000, "t"), nil); j.Error != errGroupMaxSizeReached {
 		t.Errorf("second member of a group of max size 1: %d", j.Error)
 	}
 	if got := small.state("g"); got != "Stable" {
@@ -312,7 +312,7 @@ func TestRebalanceWithTwoMembers(t *testing.T) {
 	}
 	// The follower's SyncGroup waits for the leader's.
 	sch := make(chan SyncResult, 1)
-	go func() { sch <- e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 2, MemberID: j2.MemberID}) }()
+	go func() { sch <- e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 2, MemberID: j2.MemberID}, nil) }()
 	time.Sleep(50 * time.Millisecond)
 	select {
 	case s := <-sch:
@@ -320,12 +320,12 @@ func TestRebalanceWithTwoMembers(t *testing.T) {
 	default:
 	}
 	s1 := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 2, MemberID: m1.MemberID,
-		Assignments: map[string][]byte{m1.MemberID: []byte("p0"), j2.MemberID: []byte("p1")}})
+		Assignments: map[string][]byte{m1.MemberID: []byte("p0"), j2.MemberID: []byte("p1")}}, nil)
 	s2 := recv(t, sch, "follower sync")
 	if string(s1.Assignment) != "p0" || string(s2.Assignment) != "p1" || s1.Error != 0 || s2.Error != 0 {
 		t.Fatalf("assignments %+v %+v", s1, s2)
 	}
-	if s := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 1, MemberID: m1.MemberID}); s.Error != errIllegalGeneration {
+	if s := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 1, MemberID: m1.MemberID}, nil); s.Error != errIllegalGeneration {
 		t.Fatalf("sync with the old generation: %d", s.Error)
 	}
 	_, sum := e.c.HandleDescribeGroup("g")
@@ -402,16 +402,16 @@ func TestStaticMembership(t *testing.T) {
 	e := startEnv(t, t.TempDir(), testConfig())
 	r := joinReq("g", "", 10000, "t")
 	r.GroupInstanceID = strPtr("inst-1")
-	j := e.c.HandleJoinGroup(r)
+	j := e.c.HandleJoinGroup(r, nil)
 	if j.Error != 0 {
 		t.Fatalf("static join %+v", j)
 	}
 	if s := e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 1, MemberID: j.MemberID, GroupInstanceID: r.GroupInstanceID,
-		Assignments: map[string][]byte{j.MemberID: []byte("x")}}); s.Error != 0 {
+		Assignments: map[string][]byte{j.MemberID: []byte("x")}}, nil); s.Error != 0 {
 		t.Fatalf("sync %+v", s)
 	}
 	// A restart of the same instance gets a new member id without a rebalance.
-	j2 := e.c.HandleJoinGroup(r)
+	j2 := e.c.HandleJoinGroup(r, nil)
 	if j2.Error != 0 || j2.MemberID == j.MemberID || j2.GenerationID != 1 {
 		t.Fatalf("static rejoin %+v", j2)
 	}

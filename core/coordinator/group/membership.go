@@ -26,8 +26,9 @@ func joinError(memberID string, code int16) JoinResult {
 }
 
 // HandleJoinGroup adds or updates a member and waits until the rebalance
-// it takes part in completes (or fails).
-func (c *GroupCoordinator) HandleJoinGroup(req JoinRequest) JoinResult {
+// it takes part in completes (or fails). Closing abort (broker shutdown)
+// ends the wait.
+func (c *GroupCoordinator) HandleJoinGroup(req JoinRequest, abort <-chan struct{}) JoinResult {
 	ch := make(chan JoinResult, 1)
 	c.handleJoinGroup(req, func(r JoinResult) {
 		select {
@@ -39,8 +40,9 @@ func (c *GroupCoordinator) HandleJoinGroup(req JoinRequest) JoinResult {
 	case r := <-ch:
 		return r
 	case <-c.done:
-		return joinError(req.MemberID, errCoordinatorNotAvailable)
+	case <-abort:
 	}
+	return joinError(req.MemberID, errCoordinatorNotAvailable)
 }
 
 func (c *GroupCoordinator) handleJoinGroup(req JoinRequest, cb func(JoinResult)) {
@@ -107,6 +109,11 @@ func (c *GroupCoordinator) doUnknownJoinGroup(g *GroupMetadata, req JoinRequest,
 		switch {
 		case g.hasStaticMember(req.GroupInstanceID):
 			c.updateStaticMemberAndRebalance(g, newID, req, cb)
+		case req.RequireKnownMemberID && len(g.pendingMembers)+g.size() >= c.cfg.GroupMaxSize:
+			// Ids handed out but not yet used count against
+			// group.max.size, so a flood of joins cannot grow the
+			// group's memory without bound.
+			cb(joinError("", errGroupMaxSizeReached))
 		case req.RequireKnownMemberID:
 			seq := c.nextSeq()
 			g.pendingMembers[newID] = seq
@@ -341,8 +348,8 @@ type SyncRequest struct {
 }
 
 // HandleSyncGroup returns the member's assignment once the leader has
-// sent it (and it is stored).
-func (c *GroupCoordinator) HandleSyncGroup(req SyncRequest) SyncResult {
+// sent it (and it is stored), or an error when abort closes first.
+func (c *GroupCoordinator) HandleSyncGroup(req SyncRequest, abort <-chan struct{}) SyncResult {
 	ch := make(chan SyncResult, 1)
 	c.handleSyncGroup(req, func(r SyncResult) {
 		select {
@@ -354,8 +361,9 @@ func (c *GroupCoordinator) HandleSyncGroup(req SyncRequest) SyncResult {
 	case r := <-ch:
 		return r
 	case <-c.done:
-		return SyncResult{Error: errCoordinatorNotAvailable}
+	case <-abort:
 	}
+	return SyncResult{Error: errCoordinatorNotAvailable}
 }
 
 func (c *GroupCoordinator) handleSyncGroup(req SyncRequest, cb func(SyncResult)) {
