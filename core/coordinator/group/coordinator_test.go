@@ -312,7 +312,9 @@ func TestRebalanceWithTwoMembers(t *testing.T) {
 	}
 	// The follower's SyncGroup waits for the leader's.
 	sch := make(chan SyncResult, 1)
-	go func() { sch <- e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 2, MemberID: j2.MemberID}, nil) }()
+	go func() {
+		sch <- e.c.HandleSyncGroup(SyncRequest{GroupID: "g", GenerationID: 2, MemberID: j2.MemberID}, nil)
+	}()
 	time.Sleep(50 * time.Millisecond)
 	select {
 	case s := <-sch:
