@@ -25,6 +25,9 @@ func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks 
 	if err != nil {
 		return ProduceResult{Err: err}
 	}
+	// Followers parked in the fetch purgatory need the new records to
+	// move the high watermark; wake them (and consumers) now.
+	rm.dataArrived()
 	if acks == -1 {
 		if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
 			return ProduceResult{Err: err, Result: res}
