@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // groupProps keep group tests quick: a 6 s minimum session timeout (Kafka's
@@ -465,5 +467,215 @@ func TestGroupKcat(t *testing.T) {
 	}
 	if n := sum(committed(t, c.Bootstrap(), group, topic)); n != 20 {
 		t.Errorf("kcat group committed %d positions, want 20", n)
+	}
+}
+
+// TestGroupAPIVersions drives every group API at every version Kafka 2.8
+// serves, on a raw connection, and checks the answers' fields.
+func TestGroupAPIVersions(t *testing.T) {
+	c := StartCluster(t, groupProps)
+	const topic = "versions"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+	conn := dial(t, c.B().Addr())
+	corr := int32(0)
+	call := func(req kmsg.Request) kmsg.Response {
+		t.Helper()
+		corr++
+		resp, err := RoundTrip(conn, req, corr, 20*time.Second)
+		if err != nil {
+			t.Fatalf("%T v%d: %v", req, req.GetVersion(), err)
+		}
+		return resp
+	}
+
+	// FindCoordinator: the first call creates __consumer_offsets.
+	deadline := time.Now().Add(30 * time.Second)
+	for v := int16(0); v <= 3; v++ {
+		for {
+			req := kmsg.NewPtrFindCoordinatorRequest()
+			req.Version, req.CoordinatorKey = v, "vgroup"
+			resp := call(req).(*kmsg.FindCoordinatorResponse)
+			if resp.ErrorCode == 0 {
+				if resp.NodeID != 1 || resp.Port != int32(c.B().Port) || (v >= 1 && (resp.ErrorMessage == nil || *resp.ErrorMessage != "NONE")) {
+					t.Fatalf("FindCoordinator v%d: %+v", v, resp)
+				}
+				break
+			}
+			if resp.ErrorCode != kerr.CoordinatorNotAvailable.Code || time.Now().After(deadline) {
+				t.Fatalf("FindCoordinator v%d: error %d", v, resp.ErrorCode)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	txn := kmsg.NewPtrFindCoordinatorRequest()
+	txn.Version, txn.CoordinatorKey, txn.CoordinatorType = 1, "tx", 1
+	if resp := call(txn).(*kmsg.FindCoordinatorResponse); resp.ErrorCode != kerr.CoordinatorNotAvailable.Code || resp.NodeID != -1 {
+		t.Errorf("transaction coordinator: %+v", resp)
+	}
+
+	// Offsets of a client that only stores them (simple commits), at
+	// every OffsetCommit version; OffsetFetch at every version reads them.
+	for v := int16(0); v <= 8; v++ {
+		req := kmsg.NewPtrOffsetCommitRequest()
+		req.Version, req.Group, req.Generation, req.MemberID = v, "vgroup", -1, ""
+		rt := kmsg.NewOffsetCommitRequestTopic()
+		rt.Topic = topic
+		rp := kmsg.NewOffsetCommitRequestTopicPartition()
+		rp.Partition, rp.Offset, rp.Metadata, rp.LeaderEpoch = 0, int64(100+v), strp(fmt.Sprintf("v%d", v)), 0
+		rt.Partitions = append(rt.Partitions, rp)
+		bad := kmsg.NewOffsetCommitRequestTopic()
+		bad.Topic = "no-such-topic"
+		bad.Partitions = append(bad.Partitions, rp)
+		req.Topics = append(req.Topics, rt, bad)
+		resp := call(req).(*kmsg.OffsetCommitResponse)
+		if len(resp.Topics) != 2 || resp.Topics[0].Partitions[0].ErrorCode != 0 ||
+			resp.Topics[1].Partitions[0].ErrorCode != kerr.UnknownTopicOrPartition.Code {
+			t.Fatalf("OffsetCommit v%d: %+v", v, resp)
+		}
+		for fv := int16(0); fv <= 7; fv++ {
+			f := kmsg.NewPtrOffsetFetchRequest()
+			f.Version, f.Group = fv, "vgroup"
+			ft := kmsg.NewOffsetFetchRequestTopic()
+			ft.Topic, ft.Partitions = topic, []int32{0, 5}
+			f.Topics = append(f.Topics, ft)
+			fr := call(f).(*kmsg.OffsetFetchResponse)
+			if len(fr.Topics) != 1 || len(fr.Topics[0].Partitions) != 2 {
+				t.Fatalf("OffsetFetch v%d: %+v", fv, fr)
+			}
+			p0, p5 := fr.Topics[0].Partitions[0], fr.Topics[0].Partitions[1]
+			if p0.Offset != int64(100+v) || *p0.Metadata != fmt.Sprintf("v%d", v) || p5.Offset != -1 || p0.ErrorCode != 0 {
+				t.Fatalf("OffsetFetch v%d after commit v%d: %+v %+v", fv, v, p0, p5)
+			}
+			if fv >= 5 && v >= 6 && p0.LeaderEpoch != 0 {
+				t.Fatalf("OffsetFetch v%d lost the leader epoch: %+v", fv, p0)
+			}
+		}
+	}
+	all := kmsg.NewPtrOffsetFetchRequest()
+	all.Version, all.Group, all.Topics = 7, "vgroup", nil
+	if fr := call(all).(*kmsg.OffsetFetchResponse); len(fr.Topics) != 1 || fr.Topics[0].Topic != topic || fr.Topics[0].Partitions[0].Offset != 108 {
+		t.Fatalf("OffsetFetch of all partitions: %+v", fr)
+	}
+	// A group through every JoinGroup/SyncGroup/Heartbeat/LeaveGroup version.
+	sub := kmsg.NewConsumerMemberMetadata()
+	sub.Topics = []string{topic}
+	for v := int16(0); v <= 7; v++ {
+		group := fmt.Sprintf("jg%d", v)
+		join := kmsg.NewPtrJoinGroupRequest()
+		join.Version, join.Group, join.SessionTimeoutMillis, join.RebalanceTimeoutMillis = v, group, 10000, 10000
+		join.ProtocolType = "consumer"
+		proto := kmsg.NewJoinGroupRequestProtocol()
+		proto.Name, proto.Metadata = "range", sub.AppendTo(nil)
+		join.Protocols = append(join.Protocols, proto)
+		jr := call(join).(*kmsg.JoinGroupResponse)
+		if v >= 4 {
+			if jr.ErrorCode != kerr.MemberIDRequired.Code || jr.MemberID == "" {
+				t.Fatalf("JoinGroup v%d without member id: %+v", v, jr)
+			}
+			join.MemberID = jr.MemberID
+			jr = call(join).(*kmsg.JoinGroupResponse)
+		}
+		if jr.ErrorCode != 0 || jr.Generation != 1 || jr.LeaderID != jr.MemberID || len(jr.Members) != 1 ||
+			!strings.HasPrefix(jr.MemberID, "integration-") || (v >= 7 && (jr.ProtocolType == nil || *jr.ProtocolType != "consumer")) ||
+			jr.Protocol == nil || *jr.Protocol != "range" {
+			t.Fatalf("JoinGroup v%d: %+v", v, jr)
+		}
+		syncV := min(v, 5)
+		sync := kmsg.NewPtrSyncGroupRequest()
+		sync.Version, sync.Group, sync.Generation, sync.MemberID = syncV, group, jr.Generation, jr.MemberID
+		ga := kmsg.NewSyncGroupRequestGroupAssignment()
+		ga.MemberID, ga.MemberAssignment = jr.MemberID, []byte("assignment")
+		sync.GroupAssignment = append(sync.GroupAssignment, ga)
+		if sr := call(sync).(*kmsg.SyncGroupResponse); sr.ErrorCode != 0 || string(sr.MemberAssignment) != "assignment" {
+			t.Fatalf("SyncGroup v%d: %+v", syncV, sr)
+		}
+		hbV := min(v, 4)
+		hb := kmsg.NewPtrHeartbeatRequest()
+		hb.Version, hb.Group, hb.Generation, hb.MemberID = hbV, group, jr.Generation, jr.MemberID
+		if hr := call(hb).(*kmsg.HeartbeatResponse); hr.ErrorCode != 0 {
+			t.Fatalf("Heartbeat v%d: %+v", hbV, hr)
+		}
+		hb.Generation = 9
+		if hr := call(hb).(*kmsg.HeartbeatResponse); hr.ErrorCode != kerr.IllegalGeneration.Code {
+			t.Fatalf("Heartbeat v%d with a wrong generation: %+v", hbV, hr)
+		}
+		for dv := int16(0); dv <= 5; dv++ {
+			d := kmsg.NewPtrDescribeGroupsRequest()
+			d.Version, d.Groups, d.IncludeAuthorizedOperations = dv, []string{group}, true
+			dg := call(d).(*kmsg.DescribeGroupsResponse).Groups[0]
+			if dg.ErrorCode != 0 || dg.State != "Stable" || dg.Protocol != "range" || len(dg.Members) != 1 ||
+				dg.Members[0].ClientHost != "/127.0.0.1" || string(dg.Members[0].MemberAssignment) != "assignment" ||
+				(dv >= 3 && dg.AuthorizedOperations != 328) {
+				t.Fatalf("DescribeGroups v%d: %+v", dv, dg)
+			}
+		}
+		leaveV := min(v, 4)
+		leave := kmsg.NewPtrLeaveGroupRequest()
+		leave.Version, leave.Group = leaveV, group
+		if leaveV < 3 {
+			leave.MemberID = jr.MemberID
+		} else {
+			m := kmsg.NewLeaveGroupRequestMember()
+			m.MemberID = jr.MemberID
+			ghost := kmsg.NewLeaveGroupRequestMember()
+			ghost.MemberID = "ghost"
+			leave.Members = append(leave.Members, m, ghost)
+		}
+		lr := call(leave).(*kmsg.LeaveGroupResponse)
+		if lr.ErrorCode != 0 || (leaveV >= 3 && (len(lr.Members) != 2 || lr.Members[0].ErrorCode != 0 || lr.Members[1].ErrorCode != kerr.UnknownMemberID.Code)) {
+			t.Fatalf("LeaveGroup v%d: %+v", leaveV, lr)
+		}
+	}
+
+	for v := int16(0); v <= 4; v++ {
+		l := kmsg.NewPtrListGroupsRequest()
+		l.Version = v
+		if v >= 4 {
+			l.StatesFilter = []string{"Empty"}
+		}
+		lr := call(l).(*kmsg.ListGroupsResponse)
+		if lr.ErrorCode != 0 || len(lr.Groups) != 9 {
+			t.Fatalf("ListGroups v%d: %+v", v, lr)
+		}
+		if v >= 4 && lr.Groups[0].GroupState != "Empty" {
+			t.Fatalf("ListGroups v%d state: %+v", v, lr.Groups[0])
+		}
+	}
+	od := kmsg.NewPtrOffsetDeleteRequest()
+	od.Group = "vgroup"
+	odt := kmsg.NewOffsetDeleteRequestTopic()
+	odt.Topic = topic
+	odt.Partitions = append(odt.Partitions, kmsg.OffsetDeleteRequestTopicPartition{Partition: 0})
+	od.Topics = append(od.Topics, odt)
+	if r := call(od).(*kmsg.OffsetDeleteResponse); r.ErrorCode != 0 || r.Topics[0].Partitions[0].ErrorCode != 0 {
+		t.Fatalf("OffsetDelete: %+v", r)
+	}
+	for v := int16(0); v <= 2; v++ {
+		d := kmsg.NewPtrDeleteGroupsRequest()
+		d.Version, d.Groups = v, []string{fmt.Sprintf("jg%d", v), "never-existed"}
+		r := call(d).(*kmsg.DeleteGroupsResponse)
+		if r.Groups[0].ErrorCode != 0 || r.Groups[1].ErrorCode != kerr.GroupIDNotFound.Code {
+			t.Fatalf("DeleteGroups v%d: %+v", v, r)
+		}
+	}
+}
+
+// TestGroupOffsetsTopicNeedsEnoughBrokers asks for a coordinator when
+// offsets.topic.replication.factor exceeds the live brokers.
+func TestGroupOffsetsTopicNeedsEnoughBrokers(t *testing.T) {
+	c := StartCluster(t, map[string]string{"offsets.topic.replication.factor": "3"})
+	conn := dial(t, c.B().Addr())
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.Version, req.CoordinatorKey = 2, "g"
+	resp, err := RoundTrip(conn, req, 1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := resp.(*kmsg.FindCoordinatorResponse)
+	if fr.ErrorCode != kerr.CoordinatorNotAvailable.Code || fr.NodeID != -1 || fr.ErrorMessage == nil || *fr.ErrorMessage != "The coordinator is not available." {
+		t.Fatalf("FindCoordinator: %+v", fr)
+	}
+	if want := "Number of alive brokers '1' does not meet the required replication factor '3' for the offsets topic (configured via 'offsets.topic.replication.factor')"; !strings.Contains(c.B().Log(), want) {
+		t.Errorf("broker log lacks %q", want)
 	}
 }
