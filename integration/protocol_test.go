@@ -98,6 +98,101 @@ func TestProtocolSweep(t *testing.T) {
 	if !c.B().Running() {
 		t.Fatal("the broker exited during the sweep")
 	}
+
+	t.Run("produce-and-fetch-every-version", func(t *testing.T) {
+		// One real batch per Produce version 3..9 (v2 batches need v3+),
+		// each appended right after the previous one.
+		conn := dial(t, addr)
+		next := int64(0)
+		for v := int16(3); v <= 9; v++ {
+			req := kmsg.NewPtrProduceRequest()
+			req.Version = v
+			req.Acks = -1
+			req.TimeoutMillis = 5000
+			rt := kmsg.NewProduceRequestTopic()
+			rt.Topic = "sweep"
+			rp := kmsg.NewProduceRequestTopicPartition()
+			rp.Records = oneBatch(t, fmt.Sprintf("produced with v%d", v))
+			rt.Partitions = append(rt.Partitions, rp)
+			req.Topics = append(req.Topics, rt)
+			resp, err := RoundTrip(conn, req, 500+int32(v), 10*time.Second)
+			if err != nil {
+				t.Fatalf("Produce v%d: %v", v, err)
+			}
+			pp := resp.(*kmsg.ProduceResponse).Topics[0].Partitions[0]
+			if pp.ErrorCode != 0 || pp.BaseOffset != next {
+				t.Errorf("Produce v%d: error %d base offset %d, want 0 and %d", v, pp.ErrorCode, pp.BaseOffset, next)
+			}
+			next++
+		}
+		// acks=0: no response; the next request's answer comes first.
+		req := kmsg.NewPtrProduceRequest()
+		req.Version = 7
+		req.Acks = 0
+		req.TimeoutMillis = 5000
+		rt := kmsg.NewProduceRequestTopic()
+		rt.Topic = "sweep"
+		rp := kmsg.NewProduceRequestTopicPartition()
+		rp.Records = oneBatch(t, "acks=0")
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		if _, err := conn.Write(EncodeRequest(req, 600, "sweep")); err != nil {
+			t.Fatal(err)
+		}
+		av := kmsg.NewPtrApiVersionsRequest()
+		if _, err := RoundTrip(conn, av, 601, 10*time.Second); err != nil {
+			t.Errorf("request after an acks=0 produce: %v (the broker must not answer acks=0)", err)
+		}
+		next++
+
+		// Every Fetch version reads the first batch at offset 0: v4+ as a
+		// v2 batch, v0..v3 down-converted to an old message set.
+		for v := int16(0); v <= 12; v++ {
+			f := kmsg.NewPtrFetchRequest()
+			f.Version = v
+			f.ReplicaID = -1
+			f.MaxWaitMillis = 100
+			f.MinBytes = 1
+			f.MaxBytes = 1 << 20
+			f.SessionEpoch = -1
+			ft := kmsg.NewFetchRequestTopic()
+			ft.Topic = "sweep"
+			fp := kmsg.NewFetchRequestTopicPartition()
+			fp.PartitionMaxBytes = 1 << 20
+			fp.CurrentLeaderEpoch = -1
+			fp.LogStartOffset = -1
+			ft.Partitions = append(ft.Partitions, fp)
+			f.Topics = append(f.Topics, ft)
+			resp, err := RoundTrip(conn, f, 700+int32(v), 10*time.Second)
+			if err != nil {
+				t.Errorf("Fetch v%d: %v", v, err)
+				continue
+			}
+			fr := resp.(*kmsg.FetchResponse)
+			p := fr.Topics[0].Partitions[0]
+			if p.ErrorCode != 0 || p.HighWatermark != next || len(p.RecordBatches) == 0 {
+				t.Errorf("Fetch v%d: error %d, high watermark %d (want %d), %d bytes", v, p.ErrorCode, p.HighWatermark, next, len(p.RecordBatches))
+				continue
+			}
+			magic := p.RecordBatches[16] // offset(8) length(4) epoch-or-crc(4) magic
+			if v >= 4 && magic != 2 || v < 4 && magic > 1 {
+				t.Errorf("Fetch v%d returned magic %d", v, magic)
+			}
+			// Fetch v0/v1 carry magic 0, v2/v3 magic 1.
+			switch {
+			case v < 2:
+				var m kmsg.MessageV0
+				if err := m.ReadFrom(p.RecordBatches); err != nil || m.Magic != 0 || m.Offset != 0 || string(m.Value) != "produced with v3" {
+					t.Errorf("Fetch v%d: first message magic %d offset %d value %q (%v)", v, m.Magic, m.Offset, m.Value, err)
+				}
+			case v < 4:
+				var m kmsg.MessageV1
+				if err := m.ReadFrom(p.RecordBatches); err != nil || m.Magic != 1 || m.Offset != 0 || string(m.Value) != "produced with v3" {
+					t.Errorf("Fetch v%d: first message magic %d offset %d value %q (%v)", v, m.Magic, m.Offset, m.Value, err)
+				}
+			}
+		}
+	})
 }
 
 // sweepOne sends req on a fresh connection and checks the response.
