@@ -159,6 +159,38 @@ func TestBadInputKeepsBrokerUp(t *testing.T) {
 		}
 	})
 
+	t.Run("corrupt-batches", func(t *testing.T) {
+		conn := dial(t, addr)
+		good := oneBatch(t, "never stored")
+		badCRC := append([]byte(nil), good...)
+		badCRC[len(badCRC)-1] ^= 0xff // payload changed, CRC not
+		shortLen := append([]byte(nil), good...)
+		binary.BigEndian.PutUint32(shortLen[8:], uint32(len(good)-12+40)) // claims 40 bytes more than sent
+		for i, batch := range [][]byte{badCRC, shortLen} {
+			req := kmsg.NewPtrProduceRequest()
+			req.Version = 7
+			req.Acks = 1
+			req.TimeoutMillis = 5000
+			rt := kmsg.NewProduceRequestTopic()
+			rt.Topic = topic
+			rp := kmsg.NewProduceRequestTopicPartition()
+			rp.Records = batch
+			rt.Partitions = append(rt.Partitions, rp)
+			req.Topics = append(req.Topics, rt)
+			resp, err := RoundTrip(conn, req, 60+int32(i), 10*time.Second)
+			if err != nil {
+				// Closing the connection is acceptable too; reconnect.
+				t.Logf("corrupt batch %d: %v", i, err)
+				conn = dial(t, addr)
+				continue
+			}
+			code := resp.(*kmsg.ProduceResponse).Topics[0].Partitions[0].ErrorCode
+			if code != kerr.CorruptMessage.Code && code != kerr.InvalidRecord.Code {
+				t.Errorf("corrupt batch %d: error %d (%v), want CORRUPT_MESSAGE (2)", i, code, kerr.ErrorForCode(code))
+			}
+		}
+	})
+
 	if !c.B().Running() {
 		t.Fatalf("broker exited after bad input")
 	}
