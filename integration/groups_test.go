@@ -679,3 +679,65 @@ func TestGroupOffsetsTopicNeedsEnoughBrokers(t *testing.T) {
 		t.Errorf("broker log lacks %q", want)
 	}
 }
+
+// TestGroupCoordinatorFailover commits offsets and a group on a replicated
+// __consumer_offsets, stops the coordinator, and reads everything back from
+// the broker that takes over its partition.
+func TestGroupCoordinatorFailover(t *testing.T) {
+	props := map[string]string{"offsets.topic.num.partitions": "3", "offsets.topic.replication.factor": "2", "group.initial.rebalance.delay.ms": "0"}
+	c := StartClusterN(t, 2, props)
+	const topic, group = "failover", "fo-group"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	ctx := testContext(t, 120*time.Second)
+	// The first FindCoordinator creates the topic; commits then retry
+	// until it is loaded.
+	offsets := kadm.Offsets{}
+	offsets.Add(kadm.Offset{Topic: topic, Partition: 0, At: 17, LeaderEpoch: -1})
+	offsets.Add(kadm.Offset{Topic: topic, Partition: 1, At: 23, LeaderEpoch: -1})
+	if resp, err := adm.CommitOffsets(ctx, group, offsets); err != nil || resp.Error() != nil {
+		// The first call may race the creation of __consumer_offsets.
+		t.Logf("first commit: %v / %v", err, resp.Error())
+	}
+	waitPartitions(t, c.Bootstrap(), "__consumer_offsets", 3, "fully replicated", func(p kadm.PartitionDetail) bool { return len(p.ISR) == 2 })
+	if resp, err := adm.CommitOffsets(ctx, group, offsets); err != nil || resp.Error() != nil {
+		t.Fatalf("commit: %v / %v", err, resp.Error())
+	}
+	coords := adm.FindGroupCoordinators(ctx, group)
+	if coords[group].Err != nil {
+		t.Fatal(coords[group].Err)
+	}
+	var coordinator, survivor *Broker
+	for _, b := range c.Brokers {
+		if int32(b.ID) == coords[group].NodeID {
+			coordinator = b
+		} else {
+			survivor = b
+		}
+	}
+	if coordinator == nil {
+		t.Fatalf("coordinator %+v is not a cluster broker", coords)
+	}
+	coordinator.Stop()
+
+	adm2 := kadm.NewClient(NewClient(t, survivor.Addr()))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := adm2.FetchOffsets(ctx, group)
+		if err == nil && resp.Error() == nil {
+			got := map[int32]int64{}
+			resp.Each(func(o kadm.OffsetResponse) { got[o.Partition] = o.At })
+			if got[0] == 17 && got[1] == 23 {
+				break
+			}
+			t.Fatalf("offsets after failover: %v", got)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no offsets from the new coordinator: %v / %v", err, resp.Error())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(survivor.Log(), "Elected as the group coordinator for partition") {
+		t.Errorf("survivor log lacks the election line")
+	}
+}
