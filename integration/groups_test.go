@@ -172,7 +172,7 @@ func TestGroupKafkaPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := described["cg1"]; g.State != "Empty" || g.ProtocolType != "consumer" && g.ProtocolType != "" {
+	if g := described["cg1"]; g.State != "Empty" || g.ProtocolType != "consumer" {
 		t.Errorf("cg1 after its consumer closed: state %q protocol type %q, want Empty", g.State, g.ProtocolType)
 	}
 }
@@ -636,6 +636,9 @@ func TestGroupAPIVersions(t *testing.T) {
 		lr := call(l).(*kmsg.ListGroupsResponse)
 		if lr.ErrorCode != 0 || len(lr.Groups) != 9 {
 			t.Fatalf("ListGroups v%d: %+v", v, lr)
+		}
+		if lr.Groups[0].Group != "jg0" || lr.Groups[0].ProtocolType != "consumer" || lr.Groups[8].Group != "vgroup" || lr.Groups[8].ProtocolType != "" {
+			t.Fatalf("ListGroups v%d: %+v", v, lr.Groups)
 		}
 		if v >= 4 && lr.Groups[0].GroupState != "Empty" {
 			t.Fatalf("ListGroups v%d state: %+v", v, lr.Groups[0])

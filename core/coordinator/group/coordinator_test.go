@@ -228,7 +228,7 @@ func TestSingleMemberLifecycle(t *testing.T) {
 		recs := e.records()
 		last := recs[len(recs)-1]
 		gr, err := ReadGroupValue(last.Value)
-		return err == nil && gr.Generation == 2 && len(gr.Members) == 0 && gr.Protocol == nil
+		return err == nil && gr.Generation == 2 && len(gr.Members) == 0 && gr.Protocol == nil && gr.Leader == nil && gr.ProtocolType == "consumer"
 	})
 }
 

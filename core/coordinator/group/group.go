@@ -410,7 +410,9 @@ func (g *GroupMetadata) initNextGeneration() {
 		g.subscribedTopics = g.computeSubscribedTopics()
 		g.transitionTo(CompletingRebalance)
 	} else {
-		g.protocolType = nil
+		// The protocol type stays: an Empty consumer group is still
+		// listed as "consumer", and its offsets expire by the Empty
+		// group's clock.
 		g.protocolName = nil
 		g.subscribedTopics = g.computeSubscribedTopics()
 		g.transitionTo(Empty)
@@ -500,6 +502,7 @@ func (g *GroupMetadata) failPendingOffsetWrite(tp TopicPartition, om OffsetAndMe
 func (g *GroupMetadata) removeOffsets(tps []TopicPartition) map[TopicPartition]OffsetAndMetadata {
 	out := map[TopicPartition]OffsetAndMetadata{}
 	for _, tp := range tps {
+		delete(g.pendingOffsetCommits, tp)
 		if c, ok := g.offsets[tp]; ok {
 			out[tp] = c.om
 			delete(g.offsets, tp)
