@@ -452,7 +452,8 @@ while True:
 // and checks that it committed its positions.
 func TestGroupKcat(t *testing.T) {
 	requireKcat(t)
-	c := StartCluster(t, groupProps)
+	// Kafka's defaults here: 50 offsets partitions.
+	c := StartCluster(t, nil)
 	const topic, group = "kcat-group", "kcat-cg"
 	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
 	produceN(t, c.Bootstrap(), topic, 0, 20)
