@@ -79,10 +79,13 @@ func (c *KafkaController) onControlledShutdown(ev controlledShutdownEvent) {
 	var stop []zkutil.TopicPartition
 	var remaining []zkutil.TopicPartition
 	for _, tp := range c.ctx.allPartitions() {
-		if !contains(c.ctx.replicas(tp), ev.brokerID) {
+		replicas := c.ctx.replicas(tp)
+		if !contains(replicas, ev.brokerID) || c.ctx.topicsToDelete[tp.Topic] {
 			continue
 		}
-		if c.ctx.states[tp].Leader == ev.brokerID {
+		// Like Kafka, only replicated partitions count as remaining: an
+		// RF 1 partition has nowhere to go and must not delay the stop.
+		if c.ctx.states[tp].Leader == ev.brokerID && len(replicas) > 1 {
 			remaining = append(remaining, tp)
 		} else if changed[tp] {
 			stop = append(stop, tp)
