@@ -223,16 +223,11 @@ func (c *GroupCoordinator) getOrMaybeCreateGroup(id string, create bool) *GroupM
 	return g
 }
 
-// groupNotExists is true when this broker owns the group's partition
-// and has no live group of that id.
-func (c *GroupCoordinator) groupNotExists(id string) bool {
+// ownsGroup is true when this broker coordinates the group's partition.
+func (c *GroupCoordinator) ownsGroup(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.owned[c.PartitionFor(id)] {
-		return false
-	}
-	g := c.groups[id]
-	return g == nil || g.state == Dead
+	return c.owned[c.PartitionFor(id)]
 }
 
 func newMemberID(clientID string, instanceID *string) string {

@@ -611,3 +611,78 @@ func TestStateTransitions(t *testing.T) {
 		t.Error("transition table differs from Kafka's")
 	}
 }
+
+// TestLoadOlderRecordVersions loads a log written with every older value
+// version (as older Kafka brokers leave it), with later records of a key
+// replacing earlier ones and tombstones deleting them.
+func TestLoadOlderRecordVersions(t *testing.T) {
+	dir := t.TempDir()
+	e := startEnv(t, dir, testConfig())
+	now := time.Now().UnixMilli()
+	sub := subscription("t")
+	g0 := GroupRecord{ProtocolType: "consumer", Generation: 5, Protocol: strPtr("range"), Leader: strPtr("m0"),
+		Members: []MemberRecord{{MemberID: "m0", ClientID: "c0", ClientHost: "/h", SessionTimeoutMs: 30000, Subscription: sub, Assignment: []byte("a0")}}}
+	g2 := g0
+	g2.Generation, g2.CurrentStateTimestamp = 6, now
+	empty := GroupRecord{ProtocolType: "consumer", Generation: 9, CurrentStateTimestamp: now}
+	recs := []record.Record{
+		{Key: GroupMetadataKey("old"), Value: GroupMetadataValue(g0, 0)},
+		{Key: GroupMetadataKey("old"), Value: GroupMetadataValue(g2, 2)}, // replaces the v0 record
+		{Key: GroupMetadataKey("gone"), Value: GroupMetadataValue(g0, 1)},
+		{Key: GroupMetadataKey("gone")}, // tombstone
+		{Key: GroupMetadataKey("idle"), Value: GroupMetadataValue(empty, 3)},
+		{Key: OffsetCommitKey("old", "t", 0), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 1, CommitTimestamp: now}, 0)},
+		{Key: OffsetCommitKey("old", "t", 1), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 2, CommitTimestamp: now, ExpireTimestamp: now + 1e9}, 1)},
+		{Key: OffsetCommitKey("old", "t", 2), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 3, CommitTimestamp: now}, 2)},
+		{Key: OffsetCommitKey("old", "t", 3), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 4, LeaderEpoch: 2, CommitTimestamp: now}, 3)},
+		{Key: OffsetCommitKey("old", "t", 4), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 5, CommitTimestamp: now}, 3)},
+		{Key: OffsetCommitKey("old", "t", 4)}, // tombstone
+		{Key: OffsetCommitKey("idle", "t", 0), Value: OffsetCommitValue(OffsetAndMetadata{Offset: 8, LeaderEpoch: -1, CommitTimestamp: now}, 3)},
+	}
+	// Two batches, one compressed, as a log may hold.
+	for i, part := range [][]record.Record{recs[:5], recs[5:]} {
+		codec := record.CodecNone
+		if i == 1 {
+			codec = record.CodecGzip
+		}
+		batch, err := record.BuildBatch(part, codec, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := e.rm.AppendRecords(replica.TopicPartition{Topic: OffsetsTopic, Partition: 0}, batch, 1, time.Second); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	e.stop()
+
+	e2 := startEnv(t, dir, testConfig())
+	_, s := e2.c.HandleDescribeGroup("old")
+	if s.State != "Stable" || len(s.Members) != 1 || s.Members[0].ClientID != "c0" || string(s.Members[0].Assignment) != "a0" {
+		t.Fatalf("group from v0/v2 records: %+v", s)
+	}
+	if code := e2.c.HandleHeartbeat("old", "m0", nil, 6); code != 0 {
+		t.Fatalf("heartbeat in the loaded generation 6: %d", code)
+	}
+	if _, s := e2.c.HandleDescribeGroup("gone"); s.State != "Dead" {
+		t.Fatalf("tombstoned group loaded: %+v", s)
+	}
+	if _, s := e2.c.HandleDescribeGroup("idle"); s.State != "Empty" || s.ProtocolType != "consumer" {
+		t.Fatalf("empty group: %+v", s)
+	}
+	_, offs := e2.c.HandleFetchOffsets("old", false, nil)
+	want := map[int32]int64{0: 1, 1: 2, 2: 3, 3: 4}
+	if len(offs) != len(want) {
+		t.Fatalf("loaded offsets %+v", offs)
+	}
+	for p, o := range want {
+		if got := offs[TopicPartition{"t", p}]; got.Offset != o {
+			t.Errorf("t-%d = %+v, want %d", p, got, o)
+		}
+	}
+	if got := offs[TopicPartition{"t", 3}].LeaderEpoch; got != 2 {
+		t.Errorf("leader epoch from a v3 value = %d", got)
+	}
+	if _, o := e2.c.HandleFetchOffsets("idle", false, nil); o[TopicPartition{"t", 0}].Offset != 8 {
+		t.Errorf("idle offsets %+v", o)
+	}
+}

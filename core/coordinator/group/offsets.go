@@ -266,8 +266,10 @@ func (c *GroupCoordinator) HandleDeleteGroups(groupIDs []string) map[string]int1
 	return out
 }
 
+// notFoundCode answers for a group that is missing or Dead: unknown
+// here, or moved to another coordinator meanwhile.
 func (c *GroupCoordinator) notFoundCode(id string) int16 {
-	if c.groupNotExists(id) {
+	if c.ownsGroup(id) {
 		return errGroupIDNotFound
 	}
 	return errNotCoordinator
