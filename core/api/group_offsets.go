@@ -10,14 +10,14 @@ import (
 	"github.com/gokafka/kafka/core/coordinator/group"
 )
 
-// handleOffsetCommit stores a group's offsets. Version 0 (which Kafka
-// kept in ZooKeeper) is stored in __consumer_offsets like the others.
+// handleOffsetCommit stores a group's offsets in __consumer_offsets;
+// version 0 in ZooKeeper.
 func (a *KafkaApis) handleOffsetCommit(body *kmsg.OffsetCommitRequest) kmsg.Response {
 	resp := body.ResponseKind().(*kmsg.OffsetCommitResponse)
-	generation, memberID := body.Generation, body.MemberID
 	if body.Version == 0 {
-		generation, memberID = -1, ""
+		return offsetCommitResponse(resp, body, a.commitOffsetsToZk(body.Group, body))
 	}
+	generation, memberID := body.Generation, body.MemberID
 	now := time.Now().UnixMilli()
 	offsets := map[group.TopicPartition]group.OffsetAndMetadata{}
 	codes := map[group.TopicPartition]int16{}
@@ -49,6 +49,10 @@ func (a *KafkaApis) handleOffsetCommit(body *kmsg.OffsetCommitRequest) kmsg.Resp
 			codes[tp] = code
 		}
 	}
+	return offsetCommitResponse(resp, body, codes)
+}
+
+func offsetCommitResponse(resp *kmsg.OffsetCommitResponse, body *kmsg.OffsetCommitRequest, codes map[group.TopicPartition]int16) kmsg.Response {
 	for _, t := range body.Topics {
 		rt := kmsg.NewOffsetCommitResponseTopic()
 		rt.Topic = t.Topic
@@ -63,10 +67,14 @@ func (a *KafkaApis) handleOffsetCommit(body *kmsg.OffsetCommitRequest) kmsg.Resp
 	return resp
 }
 
-// handleOffsetFetch returns committed offsets; -1 means none. From v2 a
+// handleOffsetFetch returns committed offsets; -1 means none. Version 0
+// reads ZooKeeper. From v2 a
 // null topic list asks for every partition the group committed, and group
 // errors go in the top-level error code instead of every partition.
 func (a *KafkaApis) handleOffsetFetch(body *kmsg.OffsetFetchRequest) kmsg.Response {
+	if body.Version == 0 {
+		return a.fetchOffsetsFromZk(body)
+	}
 	resp := body.ResponseKind().(*kmsg.OffsetFetchResponse)
 	var partitions []group.TopicPartition
 	all := body.Version >= 2 && body.Topics == nil

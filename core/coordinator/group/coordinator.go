@@ -252,3 +252,7 @@ func randomUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// OffsetMetadataMaxBytes is offset.metadata.max.bytes, for the
+// ZooKeeper-stored commits of OffsetCommit v0.
+func (c *GroupCoordinator) OffsetMetadataMaxBytes() int { return c.cfg.OffsetMetadataMaxBytes }
