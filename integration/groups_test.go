@@ -757,3 +757,83 @@ func TestGroupCoordinatorFailover(t *testing.T) {
 		t.Errorf("survivor log lacks the election line")
 	}
 }
+
+// TestGroupKafkaPythonPatternSeekPause covers the rest of the course's
+// consumer steps: subscribe(pattern=...), seek and seek_to_beginning,
+// pause and resume, all inside a group.
+func TestGroupKafkaPythonPatternSeekPause(t *testing.T) {
+	requirePythonKafka(t)
+	c := StartCluster(t, groupProps)
+	for _, tp := range []string{"course-a", "course-b", "other"} {
+		CreateTopic(t, c.Bootstrap(), tp, 1, nil)
+		produceN(t, c.Bootstrap(), tp, 0, 10)
+	}
+	script := `
+import json, sys, time
+from kafka import KafkaConsumer, TopicPartition
+cfg = json.load(sys.stdin)
+c = KafkaConsumer(bootstrap_servers=cfg["bootstrap"], group_id="pattern", auto_offset_reset="earliest",
+                  enable_auto_commit=False, consumer_timeout_ms=10000)
+c.subscribe(pattern="^course-.*")
+def drain(n, timeout=20):
+    got = []
+    end = time.time() + timeout
+    while len(got) < n and time.time() < end:
+        for tp, msgs in c.poll(timeout_ms=200).items():
+            got.extend("%s:%d" % (m.topic, m.offset) for m in msgs)
+    return got
+out = {"first": drain(20)}
+out["topics"] = sorted(tp.topic for tp in c.assignment())
+a = TopicPartition("course-a", 0)
+c.seek(a, 5)
+out["after_seek"] = drain(5)
+c.pause(a)
+c.seek_to_beginning()
+out["paused"] = drain(10, timeout=3)
+c.resume(a)
+out["resumed"] = drain(10)
+c.commit()
+out["committed_a"] = c.committed(a)
+c.close()
+print(json.dumps(out))
+`
+	in, _ := json.Marshal(map[string]any{"bootstrap": c.Bootstrap()})
+	stdout, stderr, code := RunCmd(t, 2*time.Minute, string(in), systemPython, "-c", script)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var out struct {
+		First      []string `json:"first"`
+		Topics     []string `json:"topics"`
+		AfterSeek  []string `json:"after_seek"`
+		Paused     []string `json:"paused"`
+		Resumed    []string `json:"resumed"`
+		CommittedA int64    `json:"committed_a"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v: %s\n%s", err, stdout, stderr)
+	}
+	if len(distinct(t, out.First)) != 20 || strings.Join(out.Topics, ",") != "course-a,course-b" {
+		t.Fatalf("pattern subscription read %d records of %v", len(out.First), out.Topics)
+	}
+	for _, r := range out.First {
+		if strings.HasPrefix(r, "other:") {
+			t.Fatalf("pattern ^course-.* delivered %s", r)
+		}
+	}
+	sort.Strings(out.AfterSeek)
+	if strings.Join(out.AfterSeek, ",") != "course-a:5,course-a:6,course-a:7,course-a:8,course-a:9" {
+		t.Errorf("after seek(course-a, 5): %v", out.AfterSeek)
+	}
+	for _, r := range out.Paused {
+		if strings.HasPrefix(r, "course-a:") {
+			t.Errorf("paused partition delivered %s", r)
+		}
+	}
+	if len(out.Paused) != 10 || len(out.Resumed) != 10 {
+		t.Errorf("while paused got %d records (want course-b's 10), after resume %d (want course-a's 10)", len(out.Paused), len(out.Resumed))
+	}
+	if out.CommittedA != 10 {
+		t.Errorf("committed course-a position %d, want 10", out.CommittedA)
+	}
+}
