@@ -11,6 +11,9 @@ KAFKA_HOME=${KAFKA_HOME:-$(cd -P "$(dirname "$(readlink -f "$0")")/.." && pwd)}
 KAFKA_NODES=${KAFKA_NODES:-"node1 node2 node3"}
 KAFKA_SSH=${KAFKA_SSH:-/usr/bin/ssh}
 
+# The loop is the course's, unquoted words included; KAFKA_SSH may hold
+# options ("ssh -o BatchMode=yes").
+# shellcheck disable=SC2086
 for host in ${KAFKA_NODES}
 do
   echo ${host}

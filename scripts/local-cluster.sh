@@ -131,7 +131,7 @@ configure_node() {
   local node="$1" home f
   home="$(node_home "$node")"
   mkdir -p "$home/config" "$home/kafka-logs" "$home/logs"
-  rm -rf "$home/bin"
+  rm -rf "${home:?}/bin"
   mkdir "$home/bin"
   for f in "$ROOT"/bin/*.sh; do
     ln -s "$f" "$home/bin/"
@@ -259,6 +259,7 @@ start() {
   start_zookeeper
   if [ ${#missing[@]} -gt 0 ]; then
     # shellcheck source=bin/.common.sh
+    # shellcheck source=bin/.common.sh
     (. "$ROOT/bin/.common.sh" && ensure_kafka_binary)
     configure "${missing[@]}"
     for node in "${missing[@]}"; do
@@ -343,7 +344,10 @@ status() {
 }
 
 case "${1:-}" in
-  configure) configure $NODES ;;
+  configure)
+    # shellcheck disable=SC2086 # one node per word
+    configure $NODES
+    ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
