@@ -686,3 +686,18 @@ func TestLoadOlderRecordVersions(t *testing.T) {
 		t.Errorf("idle offsets %+v", o)
 	}
 }
+
+// TestNewLeaderEpochKeepsGroups re-elects this broker with a higher epoch
+// while a rebalance is under way: the groups in memory stay.
+func TestNewLeaderEpochKeepsGroups(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	m1 := e.stableMember("g", 60000)
+	ch2 := e.joinAsync(joinReq("g", "", 60000, "t"))
+	waitFor(t, "rebalance", func() bool { return e.state("g") == "PreparingRebalance" })
+	e.lead(1)
+	j1 := e.c.HandleJoinGroup(joinReq("g", m1.MemberID, 60000, "t"), nil)
+	j2 := recv(t, ch2, "parked join")
+	if j1.Error != 0 || j2.Error != 0 || j1.GenerationID != 2 || j2.GenerationID != 2 {
+		t.Fatalf("joins across the epoch change: %+v %+v", j1, j2)
+	}
+}

@@ -69,7 +69,10 @@ func (c *GroupCoordinator) onLeadershipChange(tp replica.TopicPartition, isLeade
 
 func (c *GroupCoordinator) onElection(p, epoch int32) {
 	c.mu.Lock()
-	if c.owned[p] && c.epochs[p] == epoch {
+	if c.owned[p] {
+		// Still the leader (a new epoch, or the same request again): the
+		// groups in memory are current; reloading would lose parked joins.
+		c.epochs[p] = epoch
 		c.mu.Unlock()
 		return
 	}
