@@ -31,6 +31,7 @@ var supportedVersions = map[int16][2]int16{
 	15: {0, 5},  // DescribeGroups
 	16: {0, 4},  // ListGroups
 	18: {0, 3},  // ApiVersions
+	22: {0, 4},  // InitProducerId (idempotent producers)
 	23: {0, 4},  // OffsetForLeaderEpoch
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics

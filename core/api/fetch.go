@@ -46,7 +46,11 @@ func (a *KafkaApis) handleFetch(req *kmsg.FetchRequest) kmsg.Response {
 		rt := kmsg.NewFetchResponseTopic()
 		rt.Topic = t.Topic
 		for _, p := range t.Partitions {
-			rt.Partitions = append(rt.Partitions, fetchPartitionResponse(req.Version, p.Partition, results[i]))
+			rp := fetchPartitionResponse(req.Version, p.Partition, results[i])
+			if results[i].Err != nil {
+				rp.ErrorCode = a.partitionErrorCode(t.Topic, p.Partition, results[i].Err)
+			}
+			rt.Partitions = append(rt.Partitions, rp)
 			i++
 		}
 		resp.Topics = append(resp.Topics, rt)

@@ -18,6 +18,7 @@ import (
 	"github.com/gokafka/kafka/core/cluster"
 	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/core/coordinator/group"
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -75,8 +76,10 @@ type KafkaApis struct {
 	zk         *zkutil.Client
 	controller Controller
 	groups     *group.GroupCoordinator // set by SetGroupCoordinator
-	done       <-chan struct{}
-	log        *logrus.Entry
+	// producerIDs hands out ids to idempotent producers (SetProducerIDManager).
+	producerIDs *transaction.ProducerIDManager
+	done        <-chan struct{}
+	log         *logrus.Entry
 }
 
 // NewKafkaApis wires the handlers to the broker's components. done is
@@ -87,6 +90,9 @@ func NewKafkaApis(cfg Config, cache *metadata.MetadataCache, replicas *replica.R
 		log: logging.For("kafka.server.KafkaApis").WithField("broker", cfg.BrokerID),
 	}
 }
+
+// SetProducerIDManager enables InitProducerId for idempotent producers.
+func (a *KafkaApis) SetProducerIDManager(m *transaction.ProducerIDManager) { a.producerIDs = m }
 
 // Handle implements network.Handler.
 func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
@@ -135,6 +141,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleElectLeaders(body), nil
 	case *kmsg.ControlledShutdownRequest:
 		return a.handleControlledShutdown(body), nil
+	case *kmsg.InitProducerIDRequest:
+		return a.handleInitProducerID(body), nil
 	case *kmsg.OffsetForLeaderEpochRequest:
 		return a.handleOffsetForLeaderEpoch(body), nil
 	}
@@ -177,6 +185,26 @@ func errorCode(err error) int16 {
 		}
 	}
 	return kerr.UnknownServerError.Code
+}
+
+// notHostedCode is what Kafka answers for a partition this broker does not
+// host: NOT_LEADER_OR_FOLLOWER when the cluster knows the partition (the
+// client refreshes metadata and retries), UNKNOWN_TOPIC_OR_PARTITION
+// otherwise.
+func (a *KafkaApis) notHostedCode(topic string, partition int32) int16 {
+	if _, ok := a.cache.Partition(topic, partition); ok {
+		return kerr.NotLeaderForPartition.Code
+	}
+	return kerr.UnknownTopicOrPartition.Code
+}
+
+// partitionErrorCode maps err for one partition, telling a partition the
+// broker does not host apart from an unknown one.
+func (a *KafkaApis) partitionErrorCode(topic string, partition int32, err error) int16 {
+	if errors.Is(err, replica.ErrUnknownPartition) {
+		return a.notHostedCode(topic, partition)
+	}
+	return errorCode(err)
 }
 
 // errorMessage returns the message to put beside a code, or nil when the

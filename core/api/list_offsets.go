@@ -1,7 +1,6 @@
 package api
 
 import (
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -34,7 +33,7 @@ func (a *KafkaApis) listOffset(req *kmsg.ListOffsetsRequest, topic string, p kms
 	rp.Timestamp, rp.Offset = -1, -1
 	part := a.replicas.Partition(topic, p.Partition)
 	if part == nil {
-		rp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+		rp.ErrorCode = a.notHostedCode(topic, p.Partition)
 		return rp
 	}
 	if err := part.CheckLeader(p.CurrentLeaderEpoch, req.ReplicaID != debuggingReplicaID); err != nil {

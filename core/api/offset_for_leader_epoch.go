@@ -1,7 +1,6 @@
 package api
 
 import (
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -20,7 +19,7 @@ func (a *KafkaApis) handleOffsetForLeaderEpoch(req *kmsg.OffsetForLeaderEpochReq
 			part := a.replicas.Partition(t.Topic, p.Partition)
 			switch {
 			case part == nil:
-				rp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+				rp.ErrorCode = a.notHostedCode(t.Topic, p.Partition)
 			default:
 				if err := part.CheckLeader(p.CurrentLeaderEpoch, req.ReplicaID != debuggingReplicaID); err != nil {
 					rp.ErrorCode = errorCode(err)

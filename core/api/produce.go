@@ -68,7 +68,7 @@ func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p k
 		}
 	}
 	if err != nil {
-		rp.ErrorCode = errorCode(err)
+		rp.ErrorCode = a.partitionErrorCode(topic, p.Partition, err)
 		if req.Version >= 8 {
 			rp.ErrorMessage = errorMessage(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/gokafka/kafka/core/api"
 	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/core/coordinator/group"
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -94,6 +95,7 @@ func (s *KafkaServer) Startup() error {
 		LeaderImbalanceCheckInterval:       time.Duration(s.cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
 	}, s.zk)
 	s.apis = api.NewKafkaApis(s.apiConfig(), s.cache, s.replicas, s.zk, s.controller, s.done)
+	s.apis.SetProducerIDManager(transaction.NewProducerIDManager(s.brokerID, s.zk))
 	s.groups = group.NewGroupCoordinator(s.groupConfig(), s.replicas)
 	s.groups.Startup()
 	s.apis.SetGroupCoordinator(s.groups)
