@@ -115,6 +115,42 @@ func TestBrokerStartup(t *testing.T) {
 		b.Stop()
 	})
 
+	t.Run("advertised-listeners", func(t *testing.T) {
+		b := NewStoppedBroker(t, zkc, 9, nil)
+		b.SetProps(map[string]string{"advertised.listeners": fmt.Sprintf("PLAINTEXT://localhost:%d", b.Port)})
+		b.Start()
+		md, err := kadmClient(t, b.Addr()).BrokerMetadata(testContext(t, 10*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, br := range md.Brokers {
+			if br.NodeID == 9 {
+				found = true
+				if br.Host != "localhost" || br.Port != int32(b.Port) {
+					t.Errorf("broker 9 advertised as %s:%d, want localhost:%d", br.Host, br.Port, b.Port)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("broker 9 missing from Metadata: %+v", md.Brokers)
+		}
+		b.Stop()
+	})
+
+	t.Run("cluster-id-mismatch", func(t *testing.T) {
+		// A log dir that belongs to another cluster (another ZooKeeper,
+		// hence another /cluster/id) is refused.
+		b := StartBroker(t, zkc, 10, nil)
+		b.Stop()
+		other := zktest.Start(t)
+		b.SetProps(map[string]string{"zookeeper.connect": other})
+		code, out := b.StartExpectExit(30 * time.Second)
+		if code == 0 || !strings.Contains(out, "doesn't match stored clusterId") {
+			t.Errorf("log dir of another cluster: exit %d, log should say the cluster id doesn't match:\n%s", code, out)
+		}
+	})
+
 	t.Run("zookeeper-unreachable", func(t *testing.T) {
 		dead := fmt.Sprintf("127.0.0.1:%d", zktest.FreePort(t))
 		b := NewStoppedBroker(t, dead, 8, map[string]string{"zookeeper.connection.timeout.ms": "3000"})

@@ -179,3 +179,32 @@ func waitTopicList(t *testing.T, conn []string, want string) {
 	}
 	t.Errorf("--list still prints %q (exit %d, stderr %s), want %q", out, code, errOut, want)
 }
+
+// TestDeleteTopicDisabled: with delete.topic.enable=false a delete through
+// the admin API fails with TOPIC_DELETION_DISABLED and one through
+// ZooKeeper is dropped by the controller; either way the topic and its
+// data stay.
+func TestDeleteTopicDisabled(t *testing.T) {
+	c := StartCluster(t, map[string]string{"delete.topic.enable": "false"})
+	CreateTopic(t, c.Bootstrap(), "keeper", 1, nil)
+	cl := NewClient(t, c.Bootstrap())
+	if err := cl.ProduceSync(testContext(t, 10*time.Second), &kgo.Record{Topic: "keeper", Value: []byte("kept")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := topicsTool(t, []string{"--bootstrap-server", c.Bootstrap()}, "--delete", "--topic", "keeper")
+	if code != 1 || !strings.Contains(out, "Topic deletion is disabled.") {
+		t.Errorf("delete with deletion disabled: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	out, errOut, code = topicsTool(t, []string{"--zookeeper", c.ZK}, "--delete", "--topic", "keeper")
+	expectTool(t, "zk delete with deletion disabled", out, errOut, code,
+		"Topic keeper is marked for deletion.\nNote: This will have no impact if delete.topic.enable is not set to true.\n", 0)
+	// The controller drops the request (Kafka removes the
+	// /admin/delete_topics entry when deletion is disabled).
+	WaitZNodeGone(t, c.ZK, "/admin/delete_topics/keeper", 20*time.Second)
+	out, errOut, code = topicsTool(t, []string{"--zookeeper", c.ZK}, "--list")
+	expectTool(t, "zk list", out, errOut, code, "keeper\n", 0)
+	got := ConsumeAll(t, c.Bootstrap(), "keeper", 20*time.Second)
+	if len(got[0]) != 1 || string(got[0][0].Value) != "kept" {
+		t.Errorf("topic data after refused deletions: %d records", len(got[0]))
+	}
+}
