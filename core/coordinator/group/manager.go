@@ -293,13 +293,16 @@ func (c *GroupCoordinator) removeGroupsForPartition(p int32) {
 		}
 	}
 	c.mu.Unlock()
+	offsets := 0
 	for _, g := range gone {
-		c.onGroupUnloaded(g)
+		offsets += c.onGroupUnloaded(g)
 	}
-	c.mgrInfof("Finished unloading %s-%d. Removed %d cached offsets and %d cached groups.", OffsetsTopic, p, 0, len(gone))
+	c.mgrInfof("Finished unloading %s-%d. Removed %d cached offsets and %d cached groups.", OffsetsTopic, p, offsets, len(gone))
 }
 
-func (c *GroupCoordinator) onGroupUnloaded(g *GroupMetadata) {
+// onGroupUnloaded marks a group Dead and answers its parked requests; it
+// returns how many offsets the group held.
+func (c *GroupCoordinator) onGroupUnloaded(g *GroupMetadata) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	c.infof("Unloading group metadata for %s with generation %d", g.groupID, g.generationID)
@@ -316,6 +319,7 @@ func (c *GroupCoordinator) onGroupUnloaded(g *GroupMetadata) {
 		}
 	}
 	c.stopTimers(g)
+	return len(g.offsets)
 }
 
 // Writing records.
