@@ -349,9 +349,9 @@ func TestSessionTimeoutRemovesMember(t *testing.T) {
 	}
 
 	// Heartbeats keep a member alive well past its session timeout.
-	m2 := e.stableMember("h", 200)
-	for i := 0; i < 10; i++ {
-		time.Sleep(50 * time.Millisecond)
+	m2 := e.stableMember("h", 1000)
+	for i := 0; i < 15; i++ {
+		time.Sleep(100 * time.Millisecond)
 		if code := e.c.HandleHeartbeat("h", m2.MemberID, nil, m2.GenerationID); code != 0 {
 			t.Fatalf("heartbeat %d: %d", i, code)
 		}
