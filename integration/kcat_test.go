@@ -72,6 +72,34 @@ func TestKcat(t *testing.T) {
 		}
 	})
 
+	t.Run("headers-and-relative-offsets", func(t *testing.T) {
+		const htopic = "kcat-headers"
+		CreateTopic(t, b, htopic, 1, nil)
+		var in strings.Builder
+		for i := 0; i < 10; i++ {
+			fmt.Fprintf(&in, "k%d:v%d\n", i, i)
+		}
+		if _, errOut, code := kcat(t, in.String(), "-b", b, "-P", "-t", htopic, "-K:", "-H", "source=kcat", "-H", "lab=1"); code != 0 {
+			t.Fatalf("kcat -P -H exited %d: %s", code, errOut)
+		}
+		// The last 3 records (-o -3), with their headers.
+		out, errOut, code := kcat(t, "", "-b", b, "-C", "-t", htopic, "-o", "-3", "-e", "-q", "-f", "%o %k:%s [%h]\n")
+		want := "7 k7:v7 [source=kcat,lab=1]\n8 k8:v8 [source=kcat,lab=1]\n9 k9:v9 [source=kcat,lab=1]\n"
+		if code != 0 || out != want {
+			t.Errorf("kcat -o -3: exit %d\n%q\nwant\n%q\n%s", code, out, want, errOut)
+		}
+		// By timestamp (-o s@<ms>): from the beginning of time is everything.
+		out, errOut, code = kcat(t, "", "-b", b, "-C", "-t", htopic, "-o", "s@0", "-e", "-q", "-f", "%o\n")
+		if code != 0 || strings.Count(out, "\n") != 10 || !strings.HasPrefix(out, "0\n") {
+			t.Errorf("kcat -o s@0: exit %d %q %s", code, out, errOut)
+		}
+		// JSON envelopes (-J).
+		out, errOut, code = kcat(t, "", "-b", b, "-C", "-t", htopic, "-o", "beginning", "-c", "1", "-e", "-q", "-J")
+		if code != 0 || !strings.Contains(out, `"offset":0`) || !strings.Contains(out, `"key":"k0"`) || !strings.Contains(out, `"payload":"v0"`) {
+			t.Errorf("kcat -J: exit %d %q %s", code, out, errOut)
+		}
+	})
+
 	t.Run("compression", func(t *testing.T) {
 		const ctopic = "kcat-compressed"
 		CreateTopic(t, b, ctopic, 1, nil)
