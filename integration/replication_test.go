@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,6 +132,9 @@ func TestThreeBrokers(t *testing.T) {
 		}
 		return l.snapshot()
 	}
+	// A consumer that lives through the failover (it has to follow the
+	// leader change, validating its position with OffsetForLeaderEpoch).
+	tail := newTailer(t, all, topic)
 	acks := produce(all, 0, 3000)
 
 	// Followers copy the leader's batches byte for byte.
@@ -152,6 +156,7 @@ func TestThreeBrokers(t *testing.T) {
 	})
 	acks = append(acks, produce(survivors, 3000, 4000)...)
 	checkAcked(t, survivors, topic, acks)
+	tail.waitFor(t, acks, 60*time.Second)
 
 	// The crashed broker comes back, catches up and rejoins every ISR.
 	victim.AfterCrashStart(session)
@@ -213,4 +218,72 @@ func waitSameSegments(t *testing.T, brokers []*Broker, partDir string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Errorf("%s: replicas' segments differ after 30s (sizes %v)", partDir, sizes)
+}
+
+// tailer consumes a topic in the background from the start and remembers
+// every record by partition and offset, flagging offsets that go backwards.
+type tailer struct {
+	mu     sync.Mutex
+	seen   map[[2]int64]string
+	last   map[int32]int64
+	errs   []string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newTailer(t *testing.T, bootstrap, topic string) *tailer {
+	t.Helper()
+	cl := NewClient(t, bootstrap, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(200*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	tl := &tailer{seen: map[[2]int64]string{}, last: map[int32]int64{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(tl.done)
+		for ctx.Err() == nil {
+			fs := cl.PollFetches(ctx)
+			tl.mu.Lock()
+			fs.EachRecord(func(r *kgo.Record) {
+				if l, ok := tl.last[r.Partition]; ok && r.Offset <= l {
+					tl.errs = append(tl.errs, fmt.Sprintf("partition %d: offset %d after %d", r.Partition, r.Offset, l))
+				}
+				tl.last[r.Partition] = r.Offset
+				tl.seen[[2]int64{int64(r.Partition), r.Offset}] = string(r.Value)
+			})
+			tl.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-tl.done })
+	return tl
+}
+
+// waitFor waits until the tailer has seen every acked record (at its
+// offset, with its value), then stops it and reports what went wrong.
+func (tl *tailer) waitFor(t *testing.T, acks []acked, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	missing := 0
+	for {
+		tl.mu.Lock()
+		missing = 0
+		for _, a := range acks {
+			if tl.seen[[2]int64{int64(a.partition), a.offset}] != a.value {
+				missing++
+			}
+		}
+		tl.mu.Unlock()
+		if missing == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tl.cancel()
+	<-tl.done
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if missing > 0 {
+		t.Errorf("the tailing consumer never saw %d of %d acked records (within %v)", missing, len(acks), timeout)
+	}
+	for _, e := range tl.errs[:min(len(tl.errs), 10)] {
+		t.Errorf("tailing consumer: %s", e)
+	}
 }
