@@ -65,6 +65,12 @@ type Partition struct {
 	followers       map[int32]*followerState
 	onHighWatermark func()
 	isrWriter       IsrWriter
+	// watchers are parked requests (fetches, acks=all produces) of this
+	// partition: each gets a token on new data, a moving high watermark or
+	// a role change, so only interested requests wake up.
+	watchMu  sync.Mutex
+	watchers map[chan struct{}]struct{}
+
 	// hwMu makes the read-compare-update of the high watermark atomic
 	// between concurrent appends that only hold mu for reading.
 	hwMu sync.Mutex
@@ -81,6 +87,42 @@ func NewPartition(topic string, index int32, brokerID int32, onHighWatermark fun
 		followers:       make(map[int32]*followerState),
 		onHighWatermark: onHighWatermark,
 		minInsync:       1,
+		watchers:        make(map[chan struct{}]struct{}),
+	}
+}
+
+// Watch registers ch (buffered, capacity 1) to receive a token whenever
+// something a parked request may wait for happens on this partition.
+func (p *Partition) Watch(ch chan struct{}) {
+	p.watchMu.Lock()
+	p.watchers[ch] = struct{}{}
+	p.watchMu.Unlock()
+}
+
+// Unwatch removes ch.
+func (p *Partition) Unwatch(ch chan struct{}) {
+	p.watchMu.Lock()
+	delete(p.watchers, ch)
+	p.watchMu.Unlock()
+}
+
+// wakeWatchers gives every watcher a token without blocking.
+func (p *Partition) wakeWatchers() {
+	p.watchMu.Lock()
+	for ch := range p.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	p.watchMu.Unlock()
+}
+
+// highWatermarkMoved tells watchers and the optional hook.
+func (p *Partition) highWatermarkMoved() {
+	p.wakeWatchers()
+	if p.onHighWatermark != nil {
+		p.onHighWatermark()
 	}
 }
 
@@ -149,6 +191,7 @@ func (p *Partition) MakeLeader(s State, l *klog.Log) bool {
 		}
 	}
 	p.maybeIncrementHighWatermarkLocked()
+	defer p.wakeWatchers()
 	p.log.Infof("Leader %s starts at leader epoch %d from offset %d with high watermark %d. Previous leader epoch was %d.",
 		p, s.LeaderEpoch, l.LogEndOffset(), l.HighWatermark(), s.LeaderEpoch-1)
 	return true
@@ -165,6 +208,7 @@ func (p *Partition) MakeFollower(s State, l *klog.Log) bool {
 	p.plog = l
 	p.state = s
 	p.followers = make(map[int32]*followerState)
+	defer p.wakeWatchers()
 	return true
 }
 
@@ -191,7 +235,18 @@ func (p *Partition) AppendRecordsToLeader(records []byte, requiredAcks int16) (k
 	if p.maybeIncrementHighWatermarkLocked() && p.onHighWatermark != nil {
 		p.onHighWatermark()
 	}
+	// Followers parked on this partition need the new records to move the
+	// high watermark; consumers need the moved watermark.
+	p.wakeWatchers()
 	return res, nil
+}
+
+// HasMinInsyncReplicas reports whether the ISR is large enough for an
+// acks=all write (min.insync.replicas).
+func (p *Partition) HasMinInsyncReplicas() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.state.Isr) >= p.minInsync
 }
 
 // maybeIncrementHighWatermarkLocked moves the high watermark to the
@@ -291,8 +346,8 @@ func (p *Partition) UpdateFollowerFetchState(replicaID int32, fetchOffset int64)
 		p.log.Infof("Expanding ISR from %v to %v", p.state.Isr, next.Isr)
 		moved = p.applyIsr(next) || moved
 	}
-	if moved && p.onHighWatermark != nil {
-		p.onHighWatermark()
+	if moved {
+		p.highWatermarkMoved()
 	}
 }
 
@@ -324,8 +379,8 @@ func (p *Partition) MaybeShrinkIsr(maxLag time.Duration) {
 	p.mu.RUnlock()
 	p.log.Infof("Shrinking ISR from %v to %v. Leader: (highWatermark: %d, endOffset: %d). Out of sync replicas: %v.",
 		old, keep, p.HighWatermark(), leo, dropped)
-	if p.applyIsr(next) && p.onHighWatermark != nil {
-		p.onHighWatermark()
+	if p.applyIsr(next) {
+		p.highWatermarkMoved()
 	}
 }
 

@@ -25,9 +25,6 @@ func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks 
 	if err != nil {
 		return ProduceResult{Err: err}
 	}
-	// Followers parked in the fetch purgatory need the new records to
-	// move the high watermark; wake them (and consumers) now.
-	rm.dataArrived()
 	if acks == -1 {
 		if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
 			return ProduceResult{Err: err, Result: res}
@@ -36,13 +33,23 @@ func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks 
 	return ProduceResult{Result: res}
 }
 
+// AwaitHighWatermark waits until the partition's high watermark reaches
+// want (every ISR member has the records before it), the partition loses
+// leadership, or the timeout fires. Coordinators use it after appending
+// locally with acks=1 under their own locks.
+func (rm *ReplicaManager) AwaitHighWatermark(p *cluster.Partition, want int64, timeout time.Duration) error {
+	return rm.awaitHighWatermark(p, want, timeout)
+}
+
 // awaitHighWatermark is the produce purgatory: park until the partition's
 // high watermark reaches want, the leader changes, or the timeout fires.
 func (rm *ReplicaManager) awaitHighWatermark(p *cluster.Partition, want int64, timeout time.Duration) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	wake := make(chan struct{}, 1)
+	p.Watch(wake)
+	defer p.Unwatch(wake)
 	for {
-		wake := rm.arrivals()
 		if !p.IsLeader() {
 			return cluster.ErrNotLeader
 		}
@@ -87,8 +94,18 @@ type FetchParams struct {
 // purgatory). done aborts the wait on shutdown.
 func (rm *ReplicaManager) FetchMessages(params FetchParams, parts []FetchPartition, done <-chan struct{}) []FetchResult {
 	var timer *time.Timer
+	// Watch the requested partitions before the first read, so that data
+	// arriving in between is not missed.
+	wake := make(chan struct{}, 1)
+	if params.MaxWait > 0 && params.MinBytes > 0 {
+		for _, fp := range parts {
+			if p := rm.Partition(fp.Topic, fp.Partition); p != nil {
+				p.Watch(wake)
+				defer p.Unwatch(wake)
+			}
+		}
+	}
 	for {
-		wake := rm.arrivals()
 		results, bytes, failed := rm.readFromLocalLogs(params, parts)
 		if failed || bytes >= int(params.MinBytes) || params.MaxWait <= 0 || len(parts) == 0 {
 			return results

@@ -318,9 +318,6 @@ func (f *ReplicaFetcher) applyFetched(tp TopicPartition, p kmsg.FetchResponseTop
 	if p.LogStartOffset > l.LogStartOffset() {
 		l.MaybeIncrementLogStartOffset(p.LogStartOffset)
 	}
-	if len(p.RecordBatches) > 0 {
-		f.rm.dataArrived()
-	}
 }
 
 // handleOutOfRange resets a follower whose position the leader does not

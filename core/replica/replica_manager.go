@@ -60,11 +60,6 @@ type ReplicaManager struct {
 	lastChange   time.Time
 	stop         chan struct{}
 	loopsDone    sync.WaitGroup
-
-	// arrived is closed and replaced whenever new data becomes readable,
-	// waking parked fetches (a simple fetch purgatory).
-	notifyMu sync.Mutex
-	arrived  chan struct{}
 }
 
 // NewReplicaManager returns a manager over logs.
@@ -76,7 +71,6 @@ func NewReplicaManager(brokerID int32, logs *klog.LogManager, topicConfig TopicC
 		log:         logging.For("kafka.server.ReplicaManager").WithField("broker", brokerID),
 		stateLog:    logging.For("state.change.logger"),
 		partitions:  make(map[TopicPartition]*cluster.Partition),
-		arrived:     make(chan struct{}),
 		fetchers:    make(map[fetcherKey]*ReplicaFetcher),
 		stop:        make(chan struct{}),
 	}
@@ -118,21 +112,6 @@ func (rm *ReplicaManager) Partitions() []*cluster.Partition {
 		out = append(out, p)
 	}
 	return out
-}
-
-// dataArrived wakes every parked fetch.
-func (rm *ReplicaManager) dataArrived() {
-	rm.notifyMu.Lock()
-	close(rm.arrived)
-	rm.arrived = make(chan struct{})
-	rm.notifyMu.Unlock()
-}
-
-// arrivals returns a channel closed at the next dataArrived.
-func (rm *ReplicaManager) arrivals() <-chan struct{} {
-	rm.notifyMu.Lock()
-	defer rm.notifyMu.Unlock()
-	return rm.arrived
 }
 
 // BecomeLeaderOrFollower applies a LeaderAndIsr request from the
@@ -189,7 +168,6 @@ func (rm *ReplicaManager) BecomeLeaderOrFollower(req *kmsg.LeaderAndISRRequest) 
 			resp.Topics = append(resp.Topics, rt)
 		}
 	}
-	rm.dataArrived()
 	return resp
 }
 
@@ -209,7 +187,7 @@ func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, 
 	rm.mu.Lock()
 	p := rm.partitions[tp]
 	if p == nil {
-		p = cluster.NewPartition(topic, ps.Partition, rm.brokerID, rm.dataArrived)
+		p = cluster.NewPartition(topic, ps.Partition, rm.brokerID, nil)
 		rm.partitions[tp] = p
 	}
 	rm.mu.Unlock()
@@ -316,5 +294,4 @@ func (rm *ReplicaManager) Shutdown() {
 		delete(rm.fetchers, k)
 	}
 	rm.fetchersMu.Unlock()
-	rm.dataArrived()
 }

@@ -345,6 +345,9 @@ func (c *GroupCoordinator) appendLocal(groupID string, recs []record.Record, com
 	if part == nil || !part.IsLeader() {
 		return nil, 0, errNotCoordinator
 	}
+	if !part.HasMinInsyncReplicas() {
+		return nil, 0, appendErrorCode(cluster.ErrNotEnoughReplicas, commit)
+	}
 	batch, err := record.BuildBatch(recs, c.cfg.OffsetsTopicCompression, time.Now().UnixMilli())
 	if err != nil {
 		return nil, 0, errUnknownServer
@@ -359,24 +362,14 @@ func (c *GroupCoordinator) appendLocal(groupID string, recs []record.Record, com
 
 // awaitReplication waits for the high watermark to pass want (acks=-1).
 func (c *GroupCoordinator) awaitReplication(part *cluster.Partition, want int64, timeout time.Duration, commit bool) int16 {
-	deadline := time.Now().Add(timeout)
-	pause := time.Millisecond
-	for {
-		if !part.IsLeader() {
-			return errNotCoordinator
-		}
-		if part.HighWatermark() >= want {
-			return errNone
-		}
-		if time.Now().After(deadline) {
-			return appendErrorCode(replica.ErrRequestTimedOut, commit)
-		}
-		select {
-		case <-c.done:
-			return errCoordinatorNotAvailable
-		case <-time.After(pause):
-		}
-		pause = min(pause*2, 20*time.Millisecond)
+	err := c.rm.AwaitHighWatermark(part, want, timeout)
+	switch {
+	case err == nil:
+		return errNone
+	case errors.Is(err, cluster.ErrNotLeader):
+		return errNotCoordinator
+	default:
+		return appendErrorCode(err, commit)
 	}
 }
 
