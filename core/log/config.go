@@ -5,7 +5,10 @@
 // checkpoints, recovery after a crash, retention and flushing.
 package log
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Config holds the per-topic settings that shape a log (Kafka's LogConfig).
 type Config struct {
@@ -23,6 +26,12 @@ type Config struct {
 	MessageTimestampType  string // CreateTime | LogAppendTime
 	CleanupPolicy         string // delete | compact | compact,delete
 	Preallocate           bool
+
+	// Compaction settings (used when CleanupPolicy includes "compact").
+	DeleteRetentionMs      int64   // delete.retention.ms: how long tombstones survive cleaning
+	MinCleanableDirtyRatio float64 // min.cleanable.dirty.ratio
+	MinCompactionLagMs     int64   // min.compaction.lag.ms
+	MaxCompactionLagMs     int64   // max.compaction.lag.ms
 }
 
 // DefaultConfig returns Kafka 2.8's defaults.
@@ -42,6 +51,11 @@ func DefaultConfig() Config {
 		MessageTimestampType:  "CreateTime",
 		CleanupPolicy:         "delete",
 		Preallocate:           false,
+
+		DeleteRetentionMs:      86400000,
+		MinCleanableDirtyRatio: 0.5,
+		MinCompactionLagMs:     0,
+		MaxCompactionLagMs:     math.MaxInt64,
 	}
 }
 
@@ -51,6 +65,17 @@ func (c *Config) deleteEnabled() bool {
 	switch c.CleanupPolicy {
 	case "", "delete", "compact,delete", "delete,compact":
 		return true
+	}
+	return false
+}
+
+// compactEnabled reports whether the log cleaner compacts this log
+// ("compact" or "compact,delete").
+func (c *Config) compactEnabled() bool {
+	for _, p := range strings.Split(c.CleanupPolicy, ",") {
+		if strings.TrimSpace(p) == "compact" {
+			return true
+		}
 	}
 	return false
 }
@@ -89,6 +114,21 @@ func (c Config) sanitized() Config {
 	}
 	if c.FileDeleteDelayMs < 0 {
 		c.FileDeleteDelayMs = 0
+	}
+	// Zero compaction settings are valid Kafka values (clean as soon as
+	// anything is dirty, drop tombstones at once) and are kept; only
+	// impossible ones fall back to the defaults.
+	if c.DeleteRetentionMs < 0 {
+		c.DeleteRetentionMs = d.DeleteRetentionMs
+	}
+	if c.MinCleanableDirtyRatio < 0 || c.MinCleanableDirtyRatio > 1 {
+		c.MinCleanableDirtyRatio = d.MinCleanableDirtyRatio
+	}
+	if c.MinCompactionLagMs < 0 {
+		c.MinCompactionLagMs = 0
+	}
+	if c.MaxCompactionLagMs <= 0 {
+		c.MaxCompactionLagMs = d.MaxCompactionLagMs
 	}
 	return c
 }

@@ -93,6 +93,13 @@ type Log struct {
 	epochs    *leaderEpochCache
 	producers *producerState // guarded by mu
 	bg        sync.WaitGroup
+
+	// truncations counts truncations so a clean that started before one
+	// is dropped instead of swapped in; truncatedTo is the lowest offset
+	// truncated to since the cleaner last looked (MaxInt64: none), so the
+	// cleaner checkpoint never stays past rewritten data.
+	truncations atomic.Int64
+	truncatedTo atomic.Int64
 }
 
 // ParseTopicPartitionName splits a partition directory name
@@ -129,6 +136,7 @@ func OpenLog(dir string, cfg Config, p LoadParams) (*Log, error) {
 	}
 	c := cfg.sanitized()
 	l := &Log{dir: dir, topic: topic, partition: partition}
+	l.truncatedTo.Store(math.MaxInt64)
 	l.cfg.Store(&c)
 	if l.epochs, err = loadLeaderEpochCache(filepath.Join(dir, LeaderEpochCheckpointFile)); err != nil {
 		l.warnf("Error loading leader epoch checkpoint, starting with an empty cache: %v", err)
@@ -232,13 +240,15 @@ func (l *Log) load(p LoadParams) error {
 }
 
 // removeTempFilesAndCompleteSwaps deletes *.deleted and *.cleaned files
-// and finishes an interrupted swap: a .log.swap replaces its .log and the
-// indexes are rebuilt.
+// and finishes an interrupted swap: a .log.swap replaces its .log (the
+// indexes are rebuilt) and every old segment whose offsets it now covers
+// is deleted, as Kafka's completeSwapOperations does.
 func (l *Log) removeTempFilesAndCompleteSwaps() error {
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
 		return err
 	}
+	var swaps []string
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(l.dir, name)
@@ -248,22 +258,81 @@ func (l *Log) removeTempFilesAndCompleteSwaps() error {
 			l.infof("Deleting stray temporary file %s", path)
 			os.Remove(path)
 		case strings.HasSuffix(name, SwapFileSuffix):
-			orig := strings.TrimSuffix(path, SwapFileSuffix)
-			if !strings.HasSuffix(orig, LogFileSuffix) {
+			if !strings.HasSuffix(strings.TrimSuffix(path, SwapFileSuffix), LogFileSuffix) {
 				os.Remove(path)
 				continue
 			}
-			l.infof("Found log file %s from interrupted swap operation, repairing.", path)
-			prefix := strings.TrimSuffix(orig, LogFileSuffix)
-			for _, suf := range []string{IndexFileSuffix, TimeIndexFileSuffix, TxnIndexFileSuffix} {
-				os.Remove(prefix + suf)
-			}
-			if err := os.Rename(path, orig); err != nil {
-				return err
-			}
+			swaps = append(swaps, path)
+		}
+	}
+	for _, path := range swaps {
+		if err := l.completeSwap(path); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func (l *Log) completeSwap(path string) error {
+	orig := strings.TrimSuffix(path, SwapFileSuffix)
+	l.infof("Found log file %s from interrupted swap operation, repairing.", path)
+	prefix := strings.TrimSuffix(orig, LogFileSuffix)
+	for _, suf := range []string{IndexFileSuffix, TimeIndexFileSuffix, TxnIndexFileSuffix} {
+		os.Remove(prefix + suf)
+	}
+	if err := os.Rename(path, orig); err != nil {
+		return err
+	}
+	base, err := strconv.ParseInt(filepath.Base(prefix), 10, 64)
+	if err != nil {
+		return nil
+	}
+	next, err := logFileNextOffset(orig, base)
+	if err != nil {
+		return err
+	}
+	bases, err := l.segmentBaseOffsets()
+	if err != nil {
+		return err
+	}
+	for _, b := range bases {
+		if b > base && b < next {
+			l.infof("Deleting segment %d replaced by the swapped-in segment %d", b, base)
+			for _, suf := range []string{LogFileSuffix, IndexFileSuffix, TimeIndexFileSuffix, TxnIndexFileSuffix} {
+				os.Remove(segmentFile(l.dir, b, suf))
+			}
+		}
+	}
+	return syncDir(l.dir)
+}
+
+// logFileNextOffset scans the batch headers of a segment file for the
+// offset after its last complete batch (base when it has none).
+func logFileNextOffset(path string, base int64) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := st.Size()
+	next := base
+	h := make([]byte, record.BatchHeaderSize)
+	for pos := int64(0); pos+record.BatchHeaderSize <= size; {
+		if _, err := f.ReadAt(h, pos); err != nil {
+			break
+		}
+		b := record.Batch(h)
+		if b.Magic() != record.MagicV2 || b.BatchLength() < record.BatchHeaderSize-record.LogOverhead || pos+int64(b.Size()) > size {
+			break
+		}
+		next = b.NextOffset()
+		pos += int64(b.Size())
+	}
+	return next, nil
 }
 
 // segmentBaseOffsets lists the segments' base offsets and removes index
@@ -791,6 +860,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		return nil
 	}
 	l.infof("Truncating to offset %d", offset)
+	l.noteTruncation(offset)
 	if l.segments[0].baseOffset > offset {
 		return l.truncateFullyLocked(offset)
 	}
@@ -838,6 +908,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 
 func (l *Log) truncateFullyLocked(offset int64) error {
 	l.infof("Truncating to offset %d and starting at it (all segments deleted)", offset)
+	l.noteTruncation(offset)
 	l.segMu.Lock()
 	old := l.segments
 	for _, s := range old {

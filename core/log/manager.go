@@ -30,6 +30,14 @@ type ManagerConfig struct {
 	FlushStartOffsetCheckpointMs int64 // log.flush.start.offset.checkpoint.interval.ms (60000)
 	HighWatermarkCheckpointMs    int64 // replica.high.watermark.checkpoint.interval.ms (5000)
 	RecoveryThreads              int   // num.recovery.threads.per.data.dir (1)
+
+	// Log cleaner (compaction) settings; zero values take Kafka's defaults
+	// except CleanerEnable, which the broker sets from log.cleaner.enable.
+	CleanerEnable           bool  // log.cleaner.enable (true in Kafka)
+	CleanerThreads          int   // log.cleaner.threads (1)
+	CleanerBackoffMs        int64 // log.cleaner.backoff.ms (15000)
+	CleanerDedupeBufferSize int64 // log.cleaner.dedupe.buffer.size (134217728)
+	CleanerIoBufferSize     int   // log.cleaner.io.buffer.size (524288)
 }
 
 // initialTaskDelay is how long Kafka waits before the first retention run.
@@ -54,6 +62,8 @@ type LogManager struct {
 	timersMu sync.Mutex
 	timers   []*time.Timer
 	shutdown bool
+
+	cleaner *LogCleaner // nil unless CleanerEnable
 }
 
 // NewLogManager locks and loads every log dir. A dir without the clean
@@ -92,6 +102,9 @@ func NewLogManager(cfg ManagerConfig, topicConfigs func(topic string) Config) (*
 		}
 	}
 	managerLogger.Infof("Loaded %d logs in %dms.", len(m.logs), time.Since(start).Milliseconds())
+	if cfg.CleanerEnable {
+		m.cleaner = newLogCleaner(m)
+	}
 	return m, nil
 }
 
@@ -273,7 +286,13 @@ func (m *LogManager) Startup() {
 	m.loop("kafka-log-start-offset-checkpoint", min(initialTaskDelay, ls), ls, m.checkpointLogStartOffsets)
 	hw := time.Duration(orDefault(c.HighWatermarkCheckpointMs, 5000)) * time.Millisecond
 	m.loop("highwatermark-checkpoint", hw, hw, m.checkpointHighWatermarks)
+	if m.cleaner != nil {
+		m.cleaner.startup()
+	}
 }
+
+// Cleaner returns the log cleaner, or nil when log.cleaner.enable is off.
+func (m *LogManager) Cleaner() *LogCleaner { return m.cleaner }
 
 func (m *LogManager) loop(name string, initial, period time.Duration, fn func()) {
 	m.wg.Add(1)
@@ -433,6 +452,9 @@ func (m *LogManager) AsyncDelete(topic string, partition int32) error {
 	if l == nil {
 		return nil
 	}
+	if m.cleaner != nil {
+		m.cleaner.abortCleaning(tp, filepath.Dir(l.Dir()))
+	}
 	if err := l.Close(); err != nil {
 		managerLogger.Warnf("Error closing log %s before deletion: %v", tp, err)
 	}
@@ -489,6 +511,9 @@ func (m *LogManager) AllLogs() []*Log {
 // dirs. Pending directory deletions finish on the next start.
 func (m *LogManager) Shutdown() error {
 	managerLogger.Info("Shutting down.")
+	if m.cleaner != nil {
+		m.cleaner.shutdown()
+	}
 	m.stopOnce.Do(func() { close(m.stop) })
 	m.wg.Wait()
 	m.timersMu.Lock()
