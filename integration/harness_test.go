@@ -401,6 +401,7 @@ func (b *Broker) Stop() {
 	}
 	cmd, done := b.cmd, b.done
 	b.cmd = nil
+	_ = cmd.Process.Signal(syscall.SIGCONT) // in case the test froze it
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
@@ -411,6 +412,21 @@ func (b *Broker) Stop() {
 		_ = cmd.Process.Kill()
 		<-done
 		b.t.Errorf("broker %d (pid %d) did not stop within %v of SIGTERM; killed", b.ID, cmd.Process.Pid, brokerStopTimeout)
+	}
+}
+
+// Freeze stops the process with SIGSTOP (it keeps its sockets and
+// sessions but does nothing) until Thaw.
+func (b *Broker) Freeze() {
+	if b.cmd != nil {
+		_ = b.cmd.Process.Signal(syscall.SIGSTOP)
+	}
+}
+
+// Thaw resumes a frozen process.
+func (b *Broker) Thaw() {
+	if b.cmd != nil {
+		_ = b.cmd.Process.Signal(syscall.SIGCONT)
 	}
 }
 

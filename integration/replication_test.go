@@ -287,3 +287,86 @@ func (tl *tailer) waitFor(t *testing.T, acks []acked, timeout time.Duration) {
 		t.Errorf("tailing consumer: %s", e)
 	}
 }
+
+// TestDivergentLogTruncation crashes a leader whose last acks=1 records
+// were never copied (its followers were frozen).
+// A follower takes over and gets new records; when the old leader comes
+// back it must cut its log back to where it diverged (leader epochs) and
+// copy the new leader's: in the end all three logs are byte-identical.
+func TestDivergentLogTruncation(t *testing.T) {
+	const session = 6 * time.Second
+	c := StartClusterN(t, 3, map[string]string{"zookeeper.session.timeout.ms": fmt.Sprint(session.Milliseconds())})
+	all := c.Bootstrap()
+	const topic = "diverge"
+	adm := kadmClient(t, all)
+	if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 1, 3, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create %s: %v %v", topic, err, resp.Err)
+	}
+	md := waitPartitions(t, all, topic, 1, "fully replicated", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 0 && len(p.ISR) == 3
+	})
+	var leader *Broker
+	for _, b := range c.Brokers {
+		if int32(b.ID) == md.Partitions[0].Leader {
+			leader = b
+		}
+	}
+
+	cl := NewClient(t, leader.Addr(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(),
+		kgo.RecordDeliveryTimeout(5*time.Second))
+	produceSync(t, cl, []*kgo.Record{{Topic: topic, Value: []byte("replicated")}})
+	waitSameSegments(t, c.Brokers, topic+"-0")
+	// Freeze the followers (still in the ISR), so that what the leader
+	// acks now exists only on the leader; then crash the leader and let
+	// the followers go on.
+	for _, b := range c.Brokers {
+		if b != leader {
+			b.Freeze()
+		}
+	}
+	// Let the followers' parked fetches expire (replica.fetch.wait.max.ms
+	// is 500 ms), or the leader would answer them with the new records and
+	// the kernel would hold those for the frozen followers.
+	time.Sleep(1200 * time.Millisecond)
+	var tailRecs []*kgo.Record
+	for i := 0; i < 200; i++ {
+		tailRecs = append(tailRecs, &kgo.Record{Topic: topic, Value: []byte(fmt.Sprintf("leader-only-%03d", i))})
+	}
+	produceSync(t, cl, tailRecs)
+	cl.Close()
+	leader.Kill9()
+	for _, b := range c.Brokers {
+		b.Thaw()
+	}
+
+	survivors := bootstrapOf(c.Brokers...)
+	waitPartitions(t, survivors, topic, 1, "led by a survivor", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 0 && p.Leader != int32(leader.ID)
+	})
+	// How far the dead leader ran ahead.
+	seg := func(b *Broker) int64 {
+		st, err := os.Stat(filepath.Join(b.LogDir, topic+"-0", fmt.Sprintf("%020d.log", 0)))
+		if err != nil {
+			return -1
+		}
+		return st.Size()
+	}
+	for _, b := range c.Brokers {
+		t.Logf("broker %d (leader before the crash: %v): %d bytes", b.ID, b == leader, seg(b))
+		if b != leader && seg(b) >= seg(leader) {
+			t.Errorf("the followers hold everything the crashed leader had; no divergence to repair")
+		}
+	}
+	pc := NewClient(t, survivors, kgo.RequiredAcks(kgo.AllISRAcks()))
+	var recs []*kgo.Record
+	for i := 0; i < 500; i++ {
+		recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(fmt.Sprintf("after-%03d", i))})
+	}
+	produceSync(t, pc, recs)
+
+	leader.AfterCrashStart(session)
+	waitPartitions(t, all, topic, 1, "back to a full ISR", func(p kadm.PartitionDetail) bool {
+		return len(p.ISR) == 3
+	})
+	waitSameSegments(t, c.Brokers, topic+"-0")
+}
