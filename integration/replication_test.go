@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -340,9 +341,16 @@ func TestDivergentLogTruncation(t *testing.T) {
 	}
 
 	survivors := bootstrapOf(c.Brokers...)
-	waitPartitions(t, survivors, topic, 1, "led by a survivor", func(p kadm.PartitionDetail) bool {
-		return p.Leader >= 0 && p.Leader != int32(leader.ID)
+	after := waitPartitions(t, survivors, topic, 1, "led by a survivor with the dead broker out of the ISR", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 0 && p.Leader != int32(leader.ID) && len(p.ISR) == 2
 	})
+	// kafka-topics' health reports see the dead replica.
+	p0 := after.Partitions[0]
+	line := fmt.Sprintf("\tTopic: %s\tPartition: 0\tLeader: %d\tReplicas: %s\tIsr: %s\n", topic, p0.Leader, joinIDs(p0.Replicas), joinIDs(p0.ISR))
+	out, errOut, code := Kafka(t, "topics", "--bootstrap-server", survivors, "--describe", "--under-replicated-partitions")
+	expectTool(t, "--under-replicated-partitions with a broker down", out, errOut, code, line, 0)
+	out, errOut, code = Kafka(t, "topics", "--bootstrap-server", survivors, "--describe", "--unavailable-partitions")
+	expectTool(t, "--unavailable-partitions with a live leader", out, errOut, code, "", 0)
 	// How far the dead leader ran ahead.
 	seg := func(b *Broker) int64 {
 		st, err := os.Stat(filepath.Join(b.LogDir, topic+"-0", fmt.Sprintf("%020d.log", 0)))
@@ -369,4 +377,14 @@ func TestDivergentLogTruncation(t *testing.T) {
 		return len(p.ISR) == 3
 	})
 	waitSameSegments(t, c.Brokers, topic+"-0")
+	out, errOut, code = Kafka(t, "topics", "--bootstrap-server", all, "--describe", "--under-replicated-partitions")
+	expectTool(t, "--under-replicated-partitions after the rejoin", out, errOut, code, "", 0)
+}
+
+func joinIDs(ids []int32) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ",")
 }
