@@ -1,6 +1,7 @@
 package log
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -63,6 +64,12 @@ func (l *Log) lastOffsetsOfActiveProducers() map[int64]int64 {
 // isCompactAndDelete reports "compact,delete".
 func (c *Config) isCompactAndDelete() bool { return c.compactEnabled() && c.deleteEnabled() }
 
+// swapCrashHook lets tests stop a swap at a stage as a crash would; it is
+// nil outside tests.
+var swapCrashHook func(stage string) bool
+
+var errSimulatedCrash = errors.New("simulated crash")
+
 // replaceSegments swaps the cleaned segment at base in for old (Kafka's
 // replaceSegments). Crash safety comes from the order of renames: the
 // cleaned files become .swap (the .log last: that rename is the commit
@@ -110,8 +117,16 @@ func (l *Log) replaceSegments(base int64, old []*LogSegment, gen int64) error {
 		}
 		return err
 	}
+	if swapCrashHook != nil && swapCrashHook("swap") {
+		l.segMu.Unlock()
+		return errSimulatedCrash
+	}
 	for _, s := range old {
 		s.markedPaths = s.markDeleted()
+	}
+	if swapCrashHook != nil && swapCrashHook("deleted") {
+		l.segMu.Unlock()
+		return errSimulatedCrash
 	}
 	err := rename(SwapFileSuffix, "")
 	var seg *LogSegment
