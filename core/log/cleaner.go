@@ -50,12 +50,12 @@ func (c *logToClean) cleanableRatio() float64 {
 
 // cleanerStats are the figures the cleaner thread logs after each clean.
 type cleanerStats struct {
-	bytesRead, bytesWritten         int64
-	mapBytesRead, mapMessagesRead   int64
-	messagesRead, messagesWritten   int64
-	invalidMessages                 int64
-	start, mapDone, end             time.Time
-	bufferUtilization               float64
+	bytesRead, bytesWritten       int64
+	mapBytesRead, mapMessagesRead int64
+	messagesRead, messagesWritten int64
+	invalidMessages               int64
+	start, mapDone, end           time.Time
+	bufferUtilization             float64
 }
 
 // cleaner compacts logs; each cleaner thread owns one with its own map.
