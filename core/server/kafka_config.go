@@ -784,7 +784,13 @@ func (c *KafkaConfig) TopicConfig(overrides map[string]string) (TopicConfig, err
 	if err != nil {
 		return TopicConfig{}, err
 	}
-	return topicConfigFrom(values), nil
+	tc := topicConfigFrom(values)
+	// The log cleaner reads its settings from the embedded log.Config.
+	tc.Config.DeleteRetentionMs = tc.DeleteRetentionMs
+	tc.Config.MinCleanableDirtyRatio = tc.MinCleanableDirtyRatio
+	tc.Config.MinCompactionLagMs = tc.MinCompactionLagMs
+	tc.Config.MaxCompactionLagMs = tc.MaxCompactionLagMs
+	return tc, nil
 }
 
 func topicConfigFrom(v map[string]any) TopicConfig {

@@ -180,6 +180,11 @@ func (s *KafkaServer) startLogManager() error {
 		FlushStartOffsetCheckpointMs: c.LogFlushStartOffsetCheckpointIntervalMs,
 		HighWatermarkCheckpointMs:    c.ReplicaHighWatermarkCheckpointIntervalMs,
 		RecoveryThreads:              c.NumRecoveryThreadsPerDataDir,
+		CleanerEnable:                c.LogCleanerEnable,
+		CleanerThreads:               c.LogCleanerThreads,
+		CleanerBackoffMs:             c.LogCleanerBackoffMs,
+		CleanerDedupeBufferSize:      c.LogCleanerDedupeBufferSize,
+		CleanerIoBufferSize:          c.LogCleanerIoBufferSize,
 	}, s.logConfigForTopic)
 	if err != nil {
 		return err
