@@ -120,6 +120,9 @@ func newNode(t testing.TB, zkConnect string, id, port int, props map[string]stri
 	}
 	all := baseProps(id, port, zkConnect, n.LogDir)
 	all["listeners"] = "PLAINTEXT://" + n.Addr()
+	// Brokers stopped together at the end retry controlled shutdown when
+	// no other replica is left; Kafka's 5 s backoff would only slow tests.
+	all["controlled.shutdown.retry.backoff.ms"] = "500"
 	for k, v := range props {
 		if v == "" {
 			delete(all, k)
