@@ -37,6 +37,9 @@ type logToClean struct {
 	cleanBytes             int64
 	cleanableBytes         int64
 	needCompactionNow      bool
+	// truncations is the log's truncation count when the offsets were
+	// computed; a truncation after that cancels the swap.
+	truncations int64
 }
 
 func (c *logToClean) totalBytes() int64 { return c.cleanBytes + c.cleanableBytes }
@@ -126,7 +129,7 @@ func (s *LogSegment) firstBatchTimestamp() int64 {
 // from (the new cleaner checkpoint).
 func (c *cleaner) clean(ltc *logToClean) (int64, *cleanerStats, error) {
 	l := ltc.log
-	gen := l.truncations.Load()
+	gen := ltc.truncations
 	segs := l.segmentsSnapshot()
 	// Tombstones may go once they are delete.retention.ms older than the
 	// last segment that was already clean when this run started.

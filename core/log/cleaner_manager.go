@@ -141,6 +141,9 @@ func (c *LogCleaner) cleanFilthiestLog(cl *cleaner) bool {
 	case err == nil:
 		endOffset = next
 		c.recordStats(cl.id, tp.String(), ltc.firstDirtyOffset, next, stats)
+		// A clean that could not move the checkpoint would be picked again
+		// at once; let the thread back off instead.
+		return next > ltc.firstDirtyOffset
 	case errors.Is(err, errCleaningAborted):
 		cleanerLogger.Infof("Cleaner %d: Cleaning of log %s stopped: %v", cl.id, tp, err)
 	default:
@@ -274,6 +277,7 @@ func (c *LogCleaner) grabFilthiestCompactedLog(nowMs int64) *logToClean {
 			continue
 		}
 		dir := filepath.Dir(l.Dir())
+		gen := l.truncations.Load()
 		ckpt, has := c.checkpoints[dir][tp]
 		if t := l.takeTruncationPoint(); has && t < ckpt {
 			ckpt = t
@@ -286,6 +290,7 @@ func (c *LogCleaner) grabFilthiestCompactedLog(nowMs int64) *logToClean {
 		}
 		needNow := maxCompactionDelay(l, segs, firstDirty, nowMs) > 0
 		ltc := newLogToClean(l, segs, firstDirty, uncleanable, needNow)
+		ltc.truncations = gen
 		if ltc.totalBytes() == 0 {
 			continue
 		}

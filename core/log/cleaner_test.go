@@ -738,3 +738,45 @@ func BenchmarkCleanLog(b *testing.B) {
 	}
 	b.SetBytes(total / int64(b.N))
 }
+
+func TestCleanerKeepsLastBatchOfProducerEmpty(t *testing.T) {
+	cfg := compactConfig()
+	m, l := newCleanerTestManager(t, t.TempDir(), cfg, 1<<20)
+	defer m.Shutdown()
+	o := record.DefaultBatchOptions(record.CodecZstd, time.Now().UnixMilli())
+	o.ProducerID, o.ProducerEpoch, o.BaseSequence = 7, 0, 0
+	idem, err := record.BuildBatchWith(o, []record.Record{{Key: []byte("a"), Value: []byte("1")}, {OffsetDelta: 1, Key: []byte("b"), Value: []byte("1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Append(idem, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := map[int64]kv{}
+	appendKVs(t, l, written, record.CodecNone, kv{"a", []byte("2")}, kv{"b", []byte("2")})
+	forceRoll(t, l)
+	l.UpdateHighWatermark(l.LogEndOffset())
+	cleanAll(t, m)
+	info, err := l.Read(0, 1<<20, l.LogEndOffset(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := record.Batch(info.Records)
+	first = first[:first.Size()]
+	if first.BaseOffset() != res.FirstOffset || first.LastOffset() != res.LastOffset || first.RecordCount() != 0 ||
+		first.ProducerID() != 7 || first.BaseSequence() != 0 || !first.IsValidCRC() || first.Size() != record.BatchHeaderSize {
+		t.Fatalf("producer's last batch not kept as an empty batch: base %d last %d (want %d, %d) count %d pid %d seq %d crc %v size %d",
+			first.BaseOffset(), first.LastOffset(), res.FirstOffset, res.LastOffset, first.RecordCount(), first.ProducerID(),
+			first.BaseSequence(), first.IsValidCRC(), first.Size())
+	}
+	// A retry of the producer's batch is still answered as a duplicate.
+	again, err := record.BuildBatchWith(o, []record.Record{{Key: []byte("a"), Value: []byte("1")}, {OffsetDelta: 1, Key: []byte("b"), Value: []byte("1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := l.Append(again, 0); err != nil || !r.Duplicate || r.FirstOffset != res.FirstOffset {
+		t.Fatalf("%+v %v", r, err)
+	}
+	checkCompacted(t, l, written, l.LogEndOffset(), false)
+}
