@@ -97,7 +97,9 @@ func (c *LogCleaner) run(id int) {
 	cleanerLogger.Infof("[%s]: Starting", name)
 	cl := newCleaner(id, c.dedupeBytes/int64(c.threads), c.ioBuffer, c.checkDone)
 	for !c.stopping() {
-		if !c.cleanFilthiestLog(cl) {
+		cleaned := c.cleanFilthiestLog(cl)
+		c.deleteOldSegments()
+		if !cleaned {
 			select {
 			case <-c.stop:
 			case <-time.After(c.backoff):
@@ -153,6 +155,33 @@ func (c *LogCleaner) cleanFilthiestLog(cl *cleaner) bool {
 		c.mu.Unlock()
 	}
 	return true
+}
+
+// deleteOldSegments applies retention to the compacted logs that are not
+// being cleaned (for "compact,delete" by time and size, for all by the log
+// start offset), keeping the cleaner off them meanwhile.
+func (c *LogCleaner) deleteOldSegments() {
+	c.mu.Lock()
+	var logs []*Log
+	for _, l := range c.m.AllLogs() {
+		tp := l.TopicPartition()
+		if l.cfg.Load().compactEnabled() && c.inProgress[tp] == nil && !c.uncleanable[tp] {
+			c.inProgress[tp] = &cleaningState{}
+			logs = append(logs, l)
+		}
+	}
+	c.mu.Unlock()
+	for _, l := range logs {
+		if _, err := l.DeleteOldSegments(); err != nil {
+			cleanerLogger.Errorf("Error while deleting old segments of %s: %v", l.TopicPartition(), err)
+		}
+	}
+	c.mu.Lock()
+	for _, l := range logs {
+		delete(c.inProgress, l.TopicPartition())
+	}
+	c.changed.Broadcast()
+	c.mu.Unlock()
 }
 
 func mb(n int64) float64 { return float64(n) / (1024 * 1024) }

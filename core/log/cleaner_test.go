@@ -2,6 +2,7 @@ package log
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -779,4 +780,170 @@ func TestCleanerKeepsLastBatchOfProducerEmpty(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 	checkCompacted(t, l, written, l.LogEndOffset(), false)
+}
+
+func TestCleanerAndTruncation(t *testing.T) {
+	cfg := compactConfig()
+	m, l := newCleanerTestManager(t, t.TempDir(), cfg, 1<<20)
+	defer m.Shutdown()
+	written := map[int64]kv{}
+	for i := 0; i < 300; i++ {
+		appendKVs(t, l, written, record.CodecNone, kv{fmt.Sprintf("k%d", i%11), []byte(fmt.Sprintf("v%d", i))})
+	}
+	l.UpdateHighWatermark(l.LogEndOffset())
+	// A truncation between picking the log and swapping cancels the swap.
+	ltc := m.Cleaner().grabFilthiestCompactedLog(time.Now().UnixMilli())
+	if ltc == nil {
+		t.Fatal("nothing to clean")
+	}
+	cut := int64(250)
+	if err := l.TruncateTo(cut); err != nil {
+		t.Fatal(err)
+	}
+	for off := range written {
+		if off >= cut {
+			delete(written, off)
+		}
+	}
+	cl := newCleaner(0, 1<<20, 0, m.Cleaner().checkDone)
+	if _, _, err := cl.clean(ltc); !errors.Is(err, errCleaningAborted) {
+		t.Fatalf("clean after truncation: %v, want an abort", err)
+	}
+	m.Cleaner().doneCleaning(l, ltc.firstDirtyOffset)
+	checkCompacted(t, l, written, 0, false)
+	entries, _ := os.ReadDir(l.Dir())
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) == CleanedFileSuffix || filepath.Ext(e.Name()) == SwapFileSuffix {
+			t.Fatalf("leftover %s", e.Name())
+		}
+	}
+	// Clean, truncate below the checkpoint, write different data: the
+	// checkpoint follows the truncation and the new data is compacted too.
+	for i := 0; i < 100; i++ {
+		appendKVs(t, l, written, record.CodecNone, kv{fmt.Sprintf("k%d", i%11), []byte(fmt.Sprintf("w%d", i))})
+	}
+	l.UpdateHighWatermark(l.LogEndOffset())
+	cleanAll(t, m)
+	ck := m.Cleaner().Checkpoints()[l.TopicPartition()]
+	cut = ck - 20
+	if err := l.TruncateTo(cut); err != nil {
+		t.Fatal(err)
+	}
+	for off := range written {
+		if off >= cut {
+			delete(written, off)
+		}
+	}
+	for i := 0; i < 200; i++ {
+		appendKVs(t, l, written, record.CodecNone, kv{fmt.Sprintf("k%d", i%11), []byte(fmt.Sprintf("x%d", i))})
+	}
+	forceRoll(t, l)
+	l.UpdateHighWatermark(l.LogEndOffset())
+	cleanAll(t, m)
+	if ck := m.Cleaner().Checkpoints()[l.TopicPartition()]; ck != l.LogEndOffset() {
+		t.Fatalf("checkpoint %d, want %d", ck, l.LogEndOffset())
+	}
+	if recs := checkCompacted(t, l, written, l.LogEndOffset(), false); len(recs) != 11 {
+		t.Fatalf("%d records left, want 11", len(recs))
+	}
+}
+
+// TestCleanerConcurrentWithAppendsReadsAndRetention runs the cleaner
+// threads while a producer appends, a consumer tails from the log start
+// and retention deletes segments (compact,delete); the latest values of
+// the compact-only log must survive.
+func TestCleanerConcurrentWithAppendsReadsAndRetention(t *testing.T) {
+	dir := t.TempDir()
+	cfg := compactConfig()
+	cd := cfg
+	cd.CleanupPolicy = "compact,delete"
+	cd.RetentionBytes = 16 << 10
+	m, err := NewLogManager(ManagerConfig{Dirs: []string{dir}, Default: cfg, CleanerEnable: true, CleanerThreads: 2,
+		CleanerBackoffMs: 5, CleanerDedupeBufferSize: 1 << 20, RetentionCheckMs: 10},
+		func(topic string) Config {
+			if topic == "cd" {
+				return cd
+			}
+			return cfg
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, _ := m.GetOrCreateLog("c", 0, cfg)
+	ld, _ := m.GetOrCreateLog("cd", 0, cd)
+	m.Startup()
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	reader := func(l *Log) {
+		off := l.LogStartOffset()
+		for {
+			select {
+			case <-stop:
+				errs <- nil
+				return
+			default:
+			}
+			info, err := l.Read(off, 64<<10, l.HighWatermark(), true)
+			if errors.Is(err, ErrOffsetOutOfRange) {
+				off = l.LogStartOffset()
+				continue
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+			err = record.Iterate(info.Records, func(b record.Batch) bool {
+				if !b.IsValidCRC() || b.BaseOffset() < off && b.LastOffset() < off {
+					err = fmt.Errorf("bad batch at %d reading from %d", b.BaseOffset(), off)
+					return false
+				}
+				off = b.NextOffset()
+				return true
+			})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if len(info.Records) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	go reader(lc)
+	go reader(ld)
+	written := map[int64]kv{}
+	deadline := time.Now().Add(2 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		appendKVs(t, lc, written, record.CodecSnappy, kv{fmt.Sprintf("k%d", i%37), []byte(fmt.Sprintf("v%d", i))},
+			kv{fmt.Sprintf("k%d", (i*7)%37), []byte(fmt.Sprintf("w%d", i))})
+		appendKVs(t, ld, map[int64]kv{}, record.CodecNone, kv{fmt.Sprintf("k%d", i%37), bytes.Repeat([]byte{'d'}, 80)})
+		lc.UpdateHighWatermark(lc.LogEndOffset())
+		ld.UpdateHighWatermark(ld.LogEndOffset())
+		if i%500 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(stop)
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	forceRoll(t, lc)
+	lc.UpdateHighWatermark(lc.LogEndOffset())
+	if !m.Cleaner().AwaitCleaned("c", 0, lc.LogEndOffset(), 20*time.Second) {
+		t.Fatalf("log not cleaned to its end: %v", m.Cleaner().Checkpoints())
+	}
+	if u := m.Cleaner().uncleanablePartitions(); len(u) > 0 {
+		t.Fatalf("uncleanable: %v", u)
+	}
+	if recs := checkCompacted(t, lc, written, lc.LogEndOffset(), false); len(recs) != 37 {
+		t.Fatalf("%d records left, want 37", len(recs))
+	}
+	if ld.LogStartOffset() == 0 {
+		t.Fatal("retention never ran on the compact,delete log")
+	}
+	if err := m.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -317,6 +317,9 @@ func (m *LogManager) cleanupLogs() {
 	start := time.Now()
 	total := 0
 	for _, l := range m.AllLogs() {
+		if m.cleaner != nil && l.cfg.Load().compactEnabled() {
+			continue // the cleaner threads apply retention to compacted logs between cleans, as in Kafka
+		}
 		n, err := l.DeleteOldSegments()
 		if err != nil {
 			managerLogger.Errorf("Error while deleting old segments of %s: %v", l.TopicPartition(), err)
