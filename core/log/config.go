@@ -2,7 +2,8 @@
 // kafka.log package): a Log is a directory of LogSegments, each a .log file
 // of record batches with a sparse .index (offset -> position) and
 // .timeindex (timestamp -> offset); the LogManager owns all log dirs, their
-// checkpoints, recovery after a crash, retention and flushing.
+// checkpoints, recovery after a crash, retention and flushing, and its
+// LogCleaner compacts logs with cleanup.policy=compact.
 package log
 
 import (

@@ -264,8 +264,11 @@ func orDefault(v, d int64) int64 {
 	return v
 }
 
-// Startup starts the background tasks: retention, time-based flushing, and
-// the recovery point, log start offset and high watermark checkpoints.
+// Startup starts the background tasks: retention, time-based flushing, the
+// recovery point, log start offset and high watermark checkpoints, and the
+// log cleaner threads when CleanerEnable is set. With the cleaner on,
+// retention of compacted logs runs on the cleaner threads between cleans
+// (as in Kafka), so it never races a clean.
 func (m *LogManager) Startup() {
 	c := m.cfg
 	retention := time.Duration(orDefault(c.RetentionCheckMs, 300000)) * time.Millisecond
