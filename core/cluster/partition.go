@@ -65,6 +65,7 @@ type Partition struct {
 	followers       map[int32]*followerState
 	onHighWatermark func()
 	isrWriter       IsrWriter
+	policy          RecordPolicy
 	// watchers are parked requests (fetches, acks=all produces) of this
 	// partition: each gets a token on new data, a moving high watermark or
 	// a role change, so only interested requests wake up.
@@ -87,6 +88,7 @@ func NewPartition(topic string, index int32, brokerID int32, onHighWatermark fun
 		followers:       make(map[int32]*followerState),
 		onHighWatermark: onHighWatermark,
 		minInsync:       1,
+		policy:          DefaultRecordPolicy(),
 		watchers:        make(map[chan struct{}]struct{}),
 	}
 }
@@ -227,6 +229,9 @@ func (p *Partition) AppendRecordsToLeader(records []byte, requiredAcks int16) (k
 	}
 	if requiredAcks == -1 && len(p.state.Isr) < p.minInsync {
 		return klog.AppendResult{}, ErrNotEnoughReplicas
+	}
+	if err := p.policy.checkRecords(records, p.String()); err != nil {
+		return klog.AppendResult{}, err
 	}
 	res, err := p.plog.Append(records, p.state.LeaderEpoch)
 	if err != nil {

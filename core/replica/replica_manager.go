@@ -35,6 +35,8 @@ type ReplicaManager struct {
 	brokerID    int32
 	logs        *klog.LogManager
 	topicConfig TopicConfig
+	// recordPolicy gives each topic's record checks (SetRecordPolicies).
+	recordPolicy func(topic string) cluster.RecordPolicy
 	log         *logrus.Entry
 	stateLog    *logrus.Entry
 
@@ -74,6 +76,13 @@ func NewReplicaManager(brokerID int32, logs *klog.LogManager, topicConfig TopicC
 		fetchers:    make(map[fetcherKey]*ReplicaFetcher),
 		stop:        make(chan struct{}),
 	}
+}
+
+// SetRecordPolicies installs the per-topic record checks applied to
+// produce requests (message.timestamp.difference.max.ms, keys on
+// compacted topics).
+func (rm *ReplicaManager) SetRecordPolicies(f func(topic string) cluster.RecordPolicy) {
+	rm.recordPolicy = f
 }
 
 // LeadershipListener is told when this broker becomes leader or follower
@@ -192,6 +201,9 @@ func (rm *ReplicaManager) applyPartitionState(controllerID int32, topic string, 
 	}
 	rm.mu.Unlock()
 	p.SetMinInsyncReplicas(minIsr)
+	if rm.recordPolicy != nil {
+		p.SetRecordPolicy(rm.recordPolicy(topic))
+	}
 	p.SetIsrWriter(rm.writeIsr)
 	// Stop fetching first, so no fetched batch lands after the role change.
 	rm.removeFetcher(tp)

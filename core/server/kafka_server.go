@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokafka/kafka/core/api"
+	"github.com/gokafka/kafka/core/cluster"
 	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/core/coordinator/group"
 	"github.com/gokafka/kafka/core/coordinator/transaction"
@@ -73,6 +75,7 @@ func (s *KafkaServer) Startup() error {
 	}
 	s.cache = metadata.NewMetadataCache(s.brokerID)
 	s.replicas = replica.NewReplicaManager(s.brokerID, s.logs, s.topicConfig)
+	s.replicas.SetRecordPolicies(s.recordPolicy)
 	s.replicas.StartReplication(replica.ReplicationConfig{
 		FetchMaxBytes:         s.cfg.ReplicaFetchMaxBytes,
 		FetchResponseMaxBytes: s.cfg.ReplicaFetchResponseMaxBytes,
@@ -215,6 +218,23 @@ func (s *KafkaServer) topicConfig(topic string) (klog.Config, int, error) {
 		return klog.Config{}, 0, err
 	}
 	return tc.Config, tc.MinInsyncReplicas, nil
+}
+
+// recordPolicy is the topic's produce-time record checks.
+func (s *KafkaServer) recordPolicy(topic string) cluster.RecordPolicy {
+	rp := cluster.DefaultRecordPolicy()
+	overrides, err := s.zk.GetEntityConfig(zkutil.ConfigTypeTopic, topic)
+	if err != nil {
+		return rp
+	}
+	tc, err := s.cfg.TopicConfig(overrides)
+	if err != nil {
+		return rp
+	}
+	rp.RequireKeys = strings.Contains(tc.CleanupPolicy, "compact")
+	rp.TimestampDiffMaxMs = tc.MessageTimestampDifferenceMaxMs
+	rp.LogAppendTime = tc.MessageTimestampType == "LogAppendTime"
+	return rp
 }
 
 func (s *KafkaServer) uncleanLeaderElection(topic string) bool {
