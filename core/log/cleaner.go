@@ -66,6 +66,7 @@ type cleaner struct {
 	id           int
 	offsetMap    *offsetMap
 	ioBufferSize int
+	txns         *txnOutcomes // of the log being cleaned
 	// checkDone returns errCleaningAborted when the clean must stop.
 	checkDone func(tp TopicPartition) error
 }
@@ -151,6 +152,11 @@ func (c *cleaner) doClean(ltc *logToClean, segs []*LogSegment, gen, deleteHorizo
 	c.infof("Beginning cleaning of log %s.", name)
 	c.infof("Building offset map for %s...", name)
 	upper := ltc.firstUncleanableOffset
+	txns, err := collectTxnOutcomes(segs)
+	if err != nil {
+		return 0, nil, l.cleanError(segs, err)
+	}
+	c.txns = txns
 	if err := c.buildOffsetMap(l, segs, ltc.firstDirtyOffset, upper, stats); err != nil {
 		return 0, nil, l.cleanError(segs, err)
 	}
@@ -165,8 +171,9 @@ func (c *cleaner) doClean(ltc *logToClean, segs []*LogSegment, gen, deleteHorizo
 		time.UnixMilli(cleanableHorizon).UTC().Format(time.UnixDate), time.UnixMilli(deleteHorizon).UTC().Format(time.UnixDate))
 	producers := l.lastOffsetsOfActiveProducers()
 	cfg := l.cfg.Load()
+	cleaned := newCleanedTxns(txns)
 	for _, group := range groupSegmentsBySize(segmentsBetween(segs, 0, endOffset), cfg.SegmentBytes, int64(cfg.MaxIndexSize), upper) {
-		if err := c.cleanSegments(l, group, gen, deleteHorizon, stats, producers); err != nil {
+		if err := c.cleanSegments(l, group, gen, deleteHorizon, stats, producers, cleaned); err != nil {
 			return 0, nil, l.cleanError(segs, err)
 		}
 	}
@@ -310,7 +317,7 @@ func (c *cleaner) buildOffsetMapForSegment(tp TopicPartition, s *LogSegment, sta
 		if b.LastOffset() < start {
 			continue
 		}
-		if !b.IsControl() {
+		if !b.IsControl() && !c.txns.keepOutOfMap(b) {
 			recs, err := record.DecodeRecords(b)
 			if err != nil {
 				return false, err
@@ -332,7 +339,7 @@ func (c *cleaner) buildOffsetMapForSegment(tp TopicPartition, s *LogSegment, sta
 
 // cleanSegments rewrites a group of segments into one ".cleaned" segment
 // and swaps it in.
-func (c *cleaner) cleanSegments(l *Log, group []*LogSegment, gen, deleteHorizon int64, stats *cleanerStats, producers map[int64]int64) error {
+func (c *cleaner) cleanSegments(l *Log, group []*LogSegment, gen, deleteHorizon int64, stats *cleanerStats, producers map[int64]int64, txns *cleanedTxns) error {
 	cfg := l.cfg.Load()
 	base := group[0].baseOffset
 	dst, err := createCleanedSegment(l.dir, base, cfg)
@@ -359,7 +366,7 @@ func (c *cleaner) cleanSegments(l *Log, group []*LogSegment, gen, deleteHorizon 
 		}
 		c.infof("Cleaning LogSegment(baseOffset=%d, size=%d, lastModifiedTime=%d) in log %s into %d with deletion horizon %d, %s deletes.",
 			s.baseOffset, s.size.Load(), lm, name, base, deleteHorizon, verb)
-		if err := c.cleanInto(l.TopicPartition(), s, dst, retainDeletes, stats, producers); err != nil {
+		if err := c.cleanInto(l.TopicPartition(), s, dst, retainDeletes, stats, producers, txns); err != nil {
 			return err
 		}
 	}
@@ -394,7 +401,7 @@ func (c *cleaner) cleanSegments(l *Log, group []*LogSegment, gen, deleteHorizon 
 }
 
 // cleanInto copies the records of src worth keeping into dst.
-func (c *cleaner) cleanInto(tp TopicPartition, src, dst *LogSegment, retainDeletes bool, stats *cleanerStats, producers map[int64]int64) error {
+func (c *cleaner) cleanInto(tp TopicPartition, src, dst *LogSegment, retainDeletes bool, stats *cleanerStats, producers map[int64]int64, txns *cleanedTxns) error {
 	br := newBatchReader(src, c.ioBufferSize/2)
 	out := make([]byte, 0, c.ioBufferSize/2)
 	flush := func() error {
@@ -422,7 +429,7 @@ func (c *cleaner) cleanInto(tp TopicPartition, src, dst *LogSegment, retainDelet
 			return flush()
 		}
 		stats.bytesRead += int64(len(b))
-		if out, err = c.filterBatch(out, b, retainDeletes, stats, producers); err != nil {
+		if out, err = c.filterBatch(out, b, retainDeletes, stats, producers, txns); err != nil {
 			return err
 		}
 		if len(out) >= c.ioBufferSize/2 {
@@ -451,13 +458,19 @@ func (c *cleaner) shouldRetain(r *record.Record, retainDeletes bool, stats *clea
 // when every record stays, a rebuilt batch (same offsets, producer fields
 // and codec) when some do, an empty header when none do but it is the
 // last batch of a live producer (its sequence must survive), or nothing.
-// Control batches (transaction markers) are always kept.
-func (c *cleaner) filterBatch(out []byte, b record.Batch, retainDeletes bool, stats *cleanerStats, producers map[int64]int64) ([]byte, error) {
+// Batches of aborted transactions lose all their records; a transaction
+// marker stays until its transaction's batches are gone and its segment
+// is past the delete horizon.
+func (c *cleaner) filterBatch(out []byte, b record.Batch, retainDeletes bool, stats *cleanerStats, producers map[int64]int64, txns *cleanedTxns) ([]byte, error) {
 	if b.IsControl() {
 		stats.messagesRead += int64(b.RecordCount())
+		if txns != nil && b.IsTransactional() && txns.onMarker(b, retainDeletes) {
+			return out, nil
+		}
 		stats.messagesWritten += int64(b.RecordCount())
 		return append(out, b...), nil
 	}
+	aborted := txns != nil && txns.onDataBatch(b)
 	recs, err := record.DecodeRecords(b)
 	if err != nil {
 		return out, err
@@ -465,7 +478,7 @@ func (c *cleaner) filterBatch(out []byte, b record.Batch, retainDeletes bool, st
 	stats.messagesRead += int64(len(recs))
 	kept := make([]record.Record, 0, len(recs))
 	for i := range recs {
-		if c.shouldRetain(&recs[i], retainDeletes, stats) {
+		if !aborted && c.shouldRetain(&recs[i], retainDeletes, stats) {
 			kept = append(kept, recs[i])
 		}
 	}

@@ -947,3 +947,90 @@ func TestCleanerConcurrentWithAppendsReadsAndRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCleanerHandlesTransactions(t *testing.T) {
+	cfg := compactConfig()
+	cfg.DeleteRetentionMs = 0
+	m, l := newCleanerTestManager(t, t.TempDir(), cfg, 1<<20)
+	defer m.Shutdown()
+	seq := map[int64]int32{}
+	txnBatch := func(pid int64, kvs ...kv) {
+		o := record.DefaultBatchOptions(record.CodecNone, time.Now().UnixMilli())
+		o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = pid, 0, seq[pid], true
+		recs := make([]record.Record, len(kvs))
+		for i, x := range kvs {
+			recs[i] = record.Record{Key: []byte(x.key), Value: x.val}
+		}
+		seq[pid] += int32(len(kvs))
+		b, err := record.BuildBatchWith(o, recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Append(b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marker := func(pid int64, typ byte) {
+		o := record.DefaultBatchOptions(record.CodecNone, time.Now().UnixMilli())
+		o.ProducerID, o.ProducerEpoch, o.Transactional, o.Control = pid, 0, true, true
+		b, err := record.BuildBatchWith(o, []record.Record{{Key: []byte{0, 0, 0, typ}, Value: []byte{0, 0, 0, 0, 0, 0}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.AppendAsCoordinator(b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	written := map[int64]kv{}
+	appendKVs(t, l, written, record.CodecNone, kv{"k", []byte("committed")}, kv{"j", []byte("committed")})
+	txnBatch(5, kv{"k", []byte("aborted")})
+	marker(5, controlTypeAbort)
+	txnBatch(5, kv{"t", []byte("in-committed-txn")})
+	marker(5, controlTypeCommit)
+	txnBatch(9, kv{"j", []byte("open-txn")}) // no marker yet
+	for i := 0; i < 40; i++ {
+		appendKVs(t, l, written, record.CodecNone, kv{fmt.Sprintf("f%d", i), bytes.Repeat([]byte{'f'}, 100)})
+	}
+	forceRoll(t, l)
+	l.UpdateHighWatermark(l.LogEndOffset())
+	view := func() (map[string][]string, int) {
+		out := map[string][]string{}
+		markers := 0
+		info, err := l.Read(0, 1<<20, l.LogEndOffset(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record.Iterate(info.Records, func(b record.Batch) bool {
+			if b.IsControl() {
+				markers++
+				return true
+			}
+			rs, _ := record.DecodeRecords(b)
+			for _, r := range rs {
+				out[string(r.Key)] = append(out[string(r.Key)], string(r.Value))
+			}
+			return true
+		})
+		return out, markers
+	}
+	cleanAll(t, m)
+	v, markers := view()
+	if fmt.Sprint(v["k"]) != "[committed]" || fmt.Sprint(v["t"]) != "[in-committed-txn]" || fmt.Sprint(v["j"]) != "[committed open-txn]" {
+		t.Fatalf("after the first clean: k=%v t=%v j=%v", v["k"], v["t"], v["j"])
+	}
+	if markers != 2 {
+		t.Fatalf("%d markers after the first clean, want 2 (their transactions' batches were still there)", markers)
+	}
+	// Second clean: the aborted transaction has no batch left, so its
+	// marker goes; the committed one keeps its data and its marker.
+	for i := 0; i < 40; i++ {
+		appendKVs(t, l, written, record.CodecNone, kv{fmt.Sprintf("g%d", i), bytes.Repeat([]byte{'g'}, 100)})
+	}
+	forceRoll(t, l)
+	l.UpdateHighWatermark(l.LogEndOffset())
+	cleanAll(t, m)
+	v, markers = view()
+	if fmt.Sprint(v["k"]) != "[committed]" || fmt.Sprint(v["t"]) != "[in-committed-txn]" || markers != 1 {
+		t.Fatalf("after the second clean: k=%v t=%v, %d markers (want 1)", v["k"], v["t"], markers)
+	}
+}
