@@ -1,0 +1,504 @@
+package integration
+
+// Compatibility with github.com/segmentio/kafka-go: the Writer at every
+// acks level, balancer and codec; the Reader with and without a group; the
+// Conn API (Dial, CreateTopics, ReadPartitions, offsets by time) and the
+// request/response Client API.
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	kafka "github.com/segmentio/kafka-go"
+)
+
+// kgoLog collects kafka-go's reader/writer logs; a failing test prints it.
+var kgoLog = &lockedBuffer{}
+
+func kafkaGoLogger(prefix string) kafka.Logger {
+	return kafka.LoggerFunc(func(format string, args ...interface{}) {
+		fmt.Fprintf(kgoLog, time.Now().Format("15:04:05.000000 ")+prefix+format+"\n", args...)
+	})
+}
+
+func watchKafkaGoLog(t *testing.T) {
+	kgoLog.reset()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("---- tail of kafka-go log ----\n%s---- end of kafka-go log ----", kgoLog.tail(16<<10))
+		}
+	})
+}
+
+// kafkaGoReadAll reads partition of topic from the first offset until n
+// messages arrived (Reader without a group).
+func kafkaGoReadAll(t *testing.T, bootstrap, topic string, partition, n int) []kafka.Message {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: strings.Split(bootstrap, ","), Topic: topic, Partition: partition,
+		MaxWait: 200 * time.Millisecond, ErrorLogger: kafkaGoLogger("reader error: "),
+	})
+	defer r.Close()
+	if err := r.SetOffset(kafka.FirstOffset); err != nil {
+		t.Fatalf("SetOffset: %v", err)
+	}
+	ctx := testContext(t, 15*time.Second)
+	var got []kafka.Message
+	for len(got) < n {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("reading %s-%d: %v after %d of %d messages", topic, partition, err, len(got), n)
+		}
+		got = append(got, m)
+	}
+	return got
+}
+
+func kafkaGoHeader(m kafka.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// TestKafkaGoWriterAcksAndCodecs writes keyed messages with headers at
+// every acks level and with every codec, then reads them back with a Reader
+// and checks order, keys, headers and consecutive offsets.
+func TestKafkaGoWriterAcksAndCodecs(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	const topic = "kgo-writer"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+
+	acks := []kafka.RequiredAcks{kafka.RequireAll, kafka.RequireOne, kafka.RequireNone}
+	codecs := []kafka.Compression{0, kafka.Gzip, kafka.Snappy, kafka.Lz4, kafka.Zstd}
+	var want []kafka.Message
+	ctx := testContext(t, 25*time.Second)
+	for _, a := range acks {
+		for _, codec := range codecs {
+			w := &kafka.Writer{
+				Addr: kafka.TCP(strings.Split(c.Bootstrap(), ",")...), Topic: topic,
+				RequiredAcks: a, Compression: codec, BatchTimeout: 5 * time.Millisecond,
+				WriteTimeout: 10 * time.Second, ErrorLogger: kafkaGoLogger("writer error: "),
+			}
+			var msgs []kafka.Message
+			for i := 0; i < 4; i++ {
+				msgs = append(msgs, kafka.Message{
+					Key:     []byte(fmt.Sprintf("k-%v-%d-%d", a, codec, i)),
+					Value:   []byte(fmt.Sprintf("v-%v-%d-%d", a, codec, i)),
+					Headers: []kafka.Header{{Key: "hdr", Value: []byte(strconv.Itoa(i))}},
+				})
+			}
+			if err := w.WriteMessages(ctx, msgs...); err != nil {
+				t.Errorf("WriteMessages acks=%v codec=%v: %v", a, codec, err)
+			}
+			if err := w.Close(); err != nil {
+				t.Errorf("closing writer: %v", err)
+			}
+			want = append(want, msgs...)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	got := kafkaGoReadAll(t, c.Bootstrap(), topic, 0, len(want))
+	for i, m := range got {
+		if m.Offset != int64(i) || string(m.Key) != string(want[i].Key) || string(m.Value) != string(want[i].Value) {
+			t.Errorf("message %d: offset %d %s=%s, want offset %d %s=%s", i, m.Offset, m.Key, m.Value, i, want[i].Key, want[i].Value)
+		}
+		if h := kafkaGoHeader(m, "hdr"); h != strconv.Itoa(i%4) {
+			t.Errorf("message %d: header hdr=%q, want %d", i, h, i%4)
+		}
+		if m.Time.IsZero() || time.Since(m.Time) > 5*time.Minute {
+			t.Errorf("message %d: time %v", i, m.Time)
+		}
+	}
+}
+
+// TestKafkaGoBalancers writes keyed messages through each balancer to a
+// three-partition topic: key-hashing balancers keep a key on one partition,
+// round robin and least bytes use every partition.
+func TestKafkaGoBalancers(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	balancers := []struct {
+		name  string
+		b     kafka.Balancer
+		keyed bool
+	}{
+		{"roundrobin", &kafka.RoundRobin{}, false},
+		{"leastbytes", &kafka.LeastBytes{}, false},
+		{"hash", &kafka.Hash{}, true},
+		{"referencehash", &kafka.ReferenceHash{}, true},
+		{"crc32", kafka.CRC32Balancer{}, true},
+		{"murmur2", kafka.Murmur2Balancer{}, true},
+	}
+	ctx := testContext(t, 25*time.Second)
+	for _, bc := range balancers {
+		topic := "kgo-balancer-" + bc.name
+		CreateTopic(t, c.Bootstrap(), topic, 3, nil)
+		w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, Balancer: bc.b,
+			RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 1}
+		var msgs []kafka.Message
+		for i := 0; i < 30; i++ {
+			msgs = append(msgs, kafka.Message{Key: []byte(fmt.Sprintf("key-%d", i%5)), Value: []byte(strconv.Itoa(i))})
+		}
+		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			t.Fatalf("%s: WriteMessages: %v", bc.name, err)
+		}
+		_ = w.Close()
+		byPartition := ConsumeAll(t, c.Bootstrap(), topic, 15*time.Second)
+		total := 0
+		keyPartition := map[string]int32{}
+		for p, rs := range byPartition {
+			total += len(rs)
+			for _, r := range rs {
+				if q, ok := keyPartition[string(r.Key)]; ok && q != p && bc.keyed {
+					t.Errorf("%s: key %s on partitions %d and %d", bc.name, r.Key, q, p)
+				}
+				keyPartition[string(r.Key)] = p
+			}
+		}
+		if total != 30 {
+			t.Errorf("%s: %d messages stored, want 30", bc.name, total)
+		}
+		if !bc.keyed && len(byPartition) != 3 {
+			t.Errorf("%s: used partitions %d, want all 3", bc.name, len(byPartition))
+		}
+	}
+}
+
+// TestKafkaGoReaderGroup consumes with a group Reader (ReadMessage commits
+// synchronously), closes it, and checks a second Reader in the group
+// resumes after the committed offset; then FetchMessage + CommitMessages.
+func TestKafkaGoReaderGroup(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	const topic, group = "kgo-group", "kgo-group-g"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, Balancer: &kafka.RoundRobin{},
+		BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	defer w.Close()
+	ctx := testContext(t, 28*time.Second)
+	write := func(from, n int) {
+		var msgs []kafka.Message
+		for i := from; i < from+n; i++ {
+			msgs = append(msgs, kafka.Message{Value: []byte(strconv.Itoa(i))})
+		}
+		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			t.Fatalf("WriteMessages: %v", err)
+		}
+	}
+	write(0, 20)
+	newReader := func() *kafka.Reader {
+		return kafka.NewReader(kafka.ReaderConfig{
+			Brokers: strings.Split(c.Bootstrap(), ","), GroupID: group, Topic: topic,
+			MaxWait: 200 * time.Millisecond, StartOffset: kafka.FirstOffset,
+			HeartbeatInterval: 500 * time.Millisecond, SessionTimeout: 6 * time.Second,
+			RebalanceTimeout: 5 * time.Second, JoinGroupBackoff: 200 * time.Millisecond,
+			ReadBackoffMax: 200 * time.Millisecond,
+			Logger:         kafkaGoLogger("reader: "), ErrorLogger: kafkaGoLogger("reader error: "),
+		})
+	}
+	seen := map[string]int{}
+	r1 := newReader()
+	for i := 0; i < 20; i++ {
+		m, err := r1.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("group ReadMessage %d: %v", i, err)
+		}
+		seen[string(m.Value)]++
+	}
+	if err := r1.Close(); err != nil {
+		t.Errorf("closing reader: %v", err)
+	}
+	write(20, 10)
+	r2 := newReader()
+	defer r2.Close()
+	var fetched []kafka.Message
+	for i := 0; i < 10; i++ {
+		m, err := r2.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("group FetchMessage %d: %v", i, err)
+		}
+		seen[string(m.Value)]++
+		fetched = append(fetched, m)
+	}
+	if err := r2.CommitMessages(ctx, fetched...); err != nil {
+		t.Errorf("CommitMessages: %v", err)
+	}
+	for i := 0; i < 30; i++ {
+		if seen[strconv.Itoa(i)] != 1 {
+			t.Errorf("message %d consumed %d times, want once", i, seen[strconv.Itoa(i)])
+		}
+	}
+	cl := &kafka.Client{Addr: kafka.TCP(c.Bootstrap()), Timeout: 10 * time.Second}
+	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0, 1}}})
+	if err != nil || of.Error != nil {
+		t.Fatalf("OffsetFetch: %v / %v", err, of.Error)
+	}
+	var sum int64
+	for _, p := range of.Topics[topic] {
+		if p.Error != nil {
+			t.Errorf("OffsetFetch partition %d: %v", p.Partition, p.Error)
+		}
+		sum += p.CommittedOffset
+	}
+	if sum != 30 {
+		t.Errorf("committed offsets sum to %d, want 30: %+v", sum, of.Topics[topic])
+	}
+}
+
+// TestKafkaGoConn uses the low-level Conn: Dial, Controller, CreateTopics,
+// ReadPartitions, DialLeader + WriteMessages + ReadBatch, offsets first,
+// last and by time, DeleteTopics.
+func TestKafkaGoConn(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	const topic = "kgo-conn"
+	conn, err := kafka.Dial("tcp", c.B().Addr())
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(25 * time.Second))
+	ctrl, err := conn.Controller()
+	if err != nil || ctrl.ID != 1 {
+		t.Fatalf("Controller: %+v, %v", ctrl, err)
+	}
+	brokers, err := conn.Brokers()
+	if err != nil || len(brokers) != 1 || brokers[0].Port != c.B().Port {
+		t.Errorf("Brokers: %+v, %v", brokers, err)
+	}
+	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 2, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: "86400000"}}}); err != nil {
+		t.Fatalf("CreateTopics: %v", err)
+	}
+	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 2, ReplicationFactor: 1}); !errors.Is(err, kafka.TopicAlreadyExists) {
+		t.Errorf("CreateTopics again: %v, want %v", err, kafka.TopicAlreadyExists)
+	}
+	var parts []kafka.Partition
+	waitUntil(t, 15*time.Second, "ReadPartitions lists 2 partitions with leaders", func() bool {
+		parts, err = conn.ReadPartitions(topic)
+		if err != nil || len(parts) != 2 {
+			return false
+		}
+		for _, p := range parts {
+			if p.Leader.ID != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, p := range parts {
+		if p.Topic != topic || len(p.Replicas) != 1 || len(p.Isr) != 1 || p.Leader.Port != c.B().Port {
+			t.Errorf("partition %+v", p)
+		}
+	}
+
+	ctx := testContext(t, 20*time.Second)
+	lc, err := kafka.DialLeader(ctx, "tcp", c.B().Addr(), topic, 1)
+	if err != nil {
+		t.Fatalf("DialLeader: %v", err)
+	}
+	defer lc.Close()
+	_ = lc.SetDeadline(time.Now().Add(20 * time.Second))
+	first, err := lc.ReadFirstOffset()
+	if err != nil || first != 0 {
+		t.Errorf("ReadFirstOffset on an empty partition: %d, %v; want 0", first, err)
+	}
+	before := time.Now().Add(-time.Second)
+	for i := 0; i < 3; i++ {
+		var msgs []kafka.Message
+		for j := 0; j < 4; j++ {
+			msgs = append(msgs, kafka.Message{Key: []byte("k"), Value: []byte(fmt.Sprintf("c%d", i*4+j))})
+		}
+		if _, err := lc.WriteMessages(msgs...); err != nil {
+			t.Fatalf("Conn.WriteMessages: %v", err)
+		}
+	}
+	first, err = lc.ReadFirstOffset()
+	if err != nil || first != 0 {
+		t.Errorf("ReadFirstOffset: %d, %v; want 0", first, err)
+	}
+	last, err := lc.ReadLastOffset()
+	if err != nil || last != 12 {
+		t.Errorf("ReadLastOffset: %d, %v; want 12", last, err)
+	}
+	byTime, err := lc.ReadOffset(before)
+	if err != nil || byTime != 0 {
+		t.Errorf("ReadOffset(before the writes): %d, %v; want 0", byTime, err)
+	}
+	// Kafka answers a timestamp after every record with offset -1.
+	future, err := lc.ReadOffset(time.Now().Add(time.Hour))
+	if err != nil || future != -1 {
+		t.Errorf("ReadOffset(an hour ahead): %d, %v; want -1", future, err)
+	}
+	if _, err := lc.Seek(5, kafka.SeekAbsolute); err != nil {
+		t.Fatalf("Seek: %v", err)
+	}
+	batch := lc.ReadBatch(1, 1<<20)
+	var vals []string
+	for {
+		m, err := batch.ReadMessage()
+		if err != nil {
+			break
+		}
+		if m.Offset != int64(5+len(vals)) {
+			t.Errorf("ReadBatch message %q at offset %d, want %d", m.Value, m.Offset, 5+len(vals))
+		}
+		vals = append(vals, string(m.Value))
+	}
+	if err := batch.Close(); err != nil {
+		t.Errorf("batch.Close: %v", err)
+	}
+	if len(vals) != 7 || vals[0] != "c5" || batch.HighWaterMark() != 12 {
+		t.Errorf("ReadBatch from 5: %v, high watermark %d; want c5..c11, 12", vals, batch.HighWaterMark())
+	}
+
+	if err := conn.DeleteTopics(topic); err != nil {
+		t.Fatalf("DeleteTopics: %v", err)
+	}
+	waitUntil(t, 15*time.Second, "deleted topic unknown to ReadPartitions", func() bool {
+		_, err := conn.ReadPartitions(topic)
+		return errors.Is(err, kafka.UnknownTopicOrPartition)
+	})
+}
+
+// TestKafkaGoClient calls the request/response Client API: ApiVersions,
+// Metadata, CreateTopics, ListOffsets, DescribeConfigs, CreatePartitions,
+// FindCoordinator, OffsetCommit/OffsetFetch, InitProducerID, DeleteTopics.
+func TestKafkaGoClient(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	const topic = "kgo-client"
+	cl := &kafka.Client{Addr: kafka.TCP(c.Bootstrap()), Timeout: 10 * time.Second}
+	ctx := testContext(t, 25*time.Second)
+
+	av, err := cl.ApiVersions(ctx, &kafka.ApiVersionsRequest{})
+	if err != nil || av.Error != nil {
+		t.Fatalf("ApiVersions: %v / %v", err, av.Error)
+	}
+	maxVersion := map[int]int{}
+	for _, k := range av.ApiKeys {
+		maxVersion[k.ApiKey] = k.MaxVersion
+	}
+	// Kafka 2.8's maxima for the APIs kafka-go's Writer and Reader use.
+	for key, want := range map[int]int{0: 9, 1: 12, 2: 6, 3: 11, 8: 8, 9: 7, 10: 3, 11: 7, 18: 3, 19: 7, 22: 4} {
+		if maxVersion[key] != want {
+			t.Errorf("ApiVersions: key %d max %d, want %d (Kafka 2.8)", key, maxVersion[key], want)
+		}
+	}
+
+	ct, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
+		{Topic: topic, NumPartitions: 1, ReplicationFactor: 1},
+		{Topic: "bad topic name", NumPartitions: 1, ReplicationFactor: 1},
+	}})
+	if err != nil {
+		t.Fatalf("CreateTopics: %v", err)
+	}
+	if ct.Errors[topic] != nil || !errors.Is(ct.Errors["bad topic name"], kafka.InvalidTopic) {
+		t.Errorf("CreateTopics errors %v; want none for %s, InvalidTopic for the bad name", ct.Errors, topic)
+	}
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+
+	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		t.Fatalf("Metadata: %v", err)
+	}
+	if md.Controller.ID != 1 || len(md.Brokers) != 1 || md.ClusterID == "" || len(md.Topics) != 1 || len(md.Topics[0].Partitions) != 1 {
+		t.Errorf("Metadata: controller %d, %d brokers, cluster id %q, topics %+v", md.Controller.ID, len(md.Brokers), md.ClusterID, md.Topics)
+	}
+
+	w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, BatchTimeout: 5 * time.Millisecond}
+	if err := w.WriteMessages(ctx, kafka.Message{Value: []byte("a")}, kafka.Message{Value: []byte("b")}, kafka.Message{Value: []byte("c")}); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	_ = w.Close()
+	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		topic: {kafka.FirstOffsetOf(0), kafka.LastOffsetOf(0)}}})
+	if err != nil {
+		t.Fatalf("ListOffsets: %v", err)
+	}
+	if ps := lo.Topics[topic]; len(ps) != 1 || ps[0].Error != nil || ps[0].FirstOffset != 0 || ps[0].LastOffset != 3 {
+		t.Errorf("ListOffsets: %+v; want first 0 last 3", ps)
+	}
+
+	dc, err := cl.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{
+		{ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{"cleanup.policy", "retention.ms"}},
+		{ResourceType: kafka.ResourceTypeBroker, ResourceName: "1", ConfigNames: []string{"log.retention.hours"}},
+	}})
+	if err != nil {
+		t.Fatalf("DescribeConfigs: %v", err)
+	}
+	gotConfigs := map[string]string{}
+	for _, r := range dc.Resources {
+		if r.Error != nil {
+			t.Errorf("DescribeConfigs %s: %v", r.ResourceName, r.Error)
+		}
+		for _, e := range r.ConfigEntries {
+			gotConfigs[r.ResourceName+"/"+e.ConfigName] = e.ConfigValue
+		}
+	}
+	for k, v := range map[string]string{topic + "/cleanup.policy": "delete", topic + "/retention.ms": "604800000", "1/log.retention.hours": "168"} {
+		if gotConfigs[k] != v {
+			t.Errorf("DescribeConfigs %s = %q, want %q (all: %v)", k, gotConfigs[k], v, gotConfigs)
+		}
+	}
+
+	cp, err := cl.CreatePartitions(ctx, &kafka.CreatePartitionsRequest{Topics: []kafka.TopicPartitionsConfig{{Name: topic, Count: 3}}})
+	if err != nil || cp.Errors[topic] != nil {
+		t.Errorf("CreatePartitions: %v / %v", err, cp.Errors)
+	}
+
+	const group = "kgo-client-g"
+	fc, err := cl.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group, KeyType: kafka.CoordinatorKeyTypeConsumer})
+	if err != nil || fc.Error != nil || fc.Coordinator == nil || fc.Coordinator.NodeID != 1 || fc.Coordinator.Port != c.B().Port {
+		t.Errorf("FindCoordinator: %+v, %v", fc, err)
+	}
+	// A commit outside any generation (generation -1, no member) is how
+	// tools store offsets for a group without members.
+	oc, err := cl.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: group, GenerationID: -1,
+		Topics: map[string][]kafka.OffsetCommit{topic: {{Partition: 0, Offset: 2, Metadata: "md"}}}})
+	if err != nil {
+		t.Fatalf("OffsetCommit: %v", err)
+	}
+	for _, p := range oc.Topics[topic] {
+		if p.Error != nil {
+			t.Errorf("OffsetCommit partition %d: %v", p.Partition, p.Error)
+		}
+	}
+	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0, 1}}})
+	if err != nil || of.Error != nil {
+		t.Fatalf("OffsetFetch: %v / %v", err, of.Error)
+	}
+	fetched := of.Topics[topic]
+	sort.Slice(fetched, func(i, j int) bool { return fetched[i].Partition < fetched[j].Partition })
+	if len(fetched) != 2 || fetched[0].CommittedOffset != 2 || fetched[0].Metadata != "md" || fetched[1].CommittedOffset != -1 {
+		t.Errorf("OffsetFetch: %+v; want partition 0 at 2 \"md\", partition 1 at -1", fetched)
+	}
+
+	ip, err := cl.InitProducerID(ctx, &kafka.InitProducerIDRequest{TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1})
+	if err != nil || ip.Error != nil || ip.Producer == nil || ip.Producer.ProducerID < 0 || ip.Producer.ProducerEpoch != 0 {
+		t.Errorf("InitProducerID: %+v, %v", ip, err)
+	}
+	ip2, err := cl.InitProducerID(ctx, &kafka.InitProducerIDRequest{TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1})
+	if err == nil && ip2.Error == nil && ip != nil && ip.Producer != nil && ip2.Producer != nil && ip2.Producer.ProducerID == ip.Producer.ProducerID {
+		t.Errorf("two InitProducerID calls returned the same producer id %d", ip.Producer.ProducerID)
+	}
+
+	dt, err := cl.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{topic, "kgo-no-such"}})
+	if err != nil {
+		t.Fatalf("DeleteTopics: %v", err)
+	}
+	if dt.Errors[topic] != nil || !errors.Is(dt.Errors["kgo-no-such"], kafka.UnknownTopicOrPartition) {
+		t.Errorf("DeleteTopics errors: %v", dt.Errors)
+	}
+}

@@ -1,0 +1,877 @@
+package integration
+
+// Compatibility with github.com/IBM/sarama: the calls its own functional
+// tests make against a single broker (producers at every acks level and
+// codec, consumers, the cluster admin, consumer groups, the offset manager)
+// and the same calls with the client pinned to old protocol versions.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// saramaLog collects sarama's global logger output; a failing test prints
+// its tail. It is shared because sarama.Logger is a package variable and
+// client goroutines may outlive the test that started them.
+var saramaLog = &lockedBuffer{}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+func (b *lockedBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	if len(s) > n {
+		s = s[len(s)-n:]
+	}
+	return s
+}
+
+func init() {
+	sarama.Logger = log.New(saramaLog, "[sarama] ", log.Ltime|log.Lmicroseconds)
+}
+
+// watchSaramaLog restarts the shared log for t and prints it if t fails.
+func watchSaramaLog(t *testing.T) {
+	saramaLog.reset()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("---- tail of sarama log ----\n%s---- end of sarama log ----", saramaLog.tail(16<<10))
+		}
+	})
+}
+
+// saramaConfig is a client config at protocol version v with short retry
+// backoffs, so a test fails fast instead of retrying for minutes.
+func saramaConfig(v sarama.KafkaVersion) *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.Version = v
+	cfg.ClientID = "compat-sarama"
+	cfg.Net.DialTimeout = 5 * time.Second
+	cfg.Net.ReadTimeout = 15 * time.Second
+	cfg.Net.WriteTimeout = 5 * time.Second
+	cfg.Metadata.Retry.Max = 10
+	cfg.Metadata.Retry.Backoff = 200 * time.Millisecond
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Retry.Max = 5
+	cfg.Producer.Retry.Backoff = 200 * time.Millisecond
+	cfg.Producer.Timeout = 10 * time.Second
+	cfg.Consumer.Return.Errors = true
+	cfg.Consumer.MaxWaitTime = 200 * time.Millisecond
+	cfg.Consumer.Retry.Backoff = 200 * time.Millisecond
+	cfg.Admin.Timeout = 20 * time.Second
+	cfg.Admin.Retry.Backoff = 200 * time.Millisecond
+	return cfg
+}
+
+// saramaClient connects to bootstrap; it is closed at cleanup.
+func saramaClient(t testing.TB, bootstrap string, cfg *sarama.Config) sarama.Client {
+	t.Helper()
+	cl, err := sarama.NewClient(strings.Split(bootstrap, ","), cfg)
+	if err != nil {
+		t.Fatalf("sarama.NewClient (version %s): %v", cfg.Version, err)
+	}
+	t.Cleanup(func() { _ = cl.Close() })
+	return cl
+}
+
+// saramaConsume reads partition of topic from offset until n messages
+// arrived or timeout passed, and returns them.
+func saramaConsume(t testing.TB, cl sarama.Client, topic string, partition int32, offset int64, n int, timeout time.Duration) []*sarama.ConsumerMessage {
+	t.Helper()
+	cons, err := sarama.NewConsumerFromClient(cl)
+	if err != nil {
+		t.Fatalf("NewConsumerFromClient: %v", err)
+	}
+	defer cons.Close()
+	pc, err := cons.ConsumePartition(topic, partition, offset)
+	if err != nil {
+		t.Fatalf("ConsumePartition %s-%d at %d: %v", topic, partition, offset, err)
+	}
+	defer pc.Close()
+	var got []*sarama.ConsumerMessage
+	deadline := time.After(timeout)
+	for len(got) < n {
+		select {
+		case m := <-pc.Messages():
+			got = append(got, m)
+		case err := <-pc.Errors():
+			t.Errorf("consuming %s-%d: %v", topic, partition, err)
+		case <-deadline:
+			t.Fatalf("consuming %s-%d from %d: %d of %d messages within %v", topic, partition, offset, len(got), n, timeout)
+		}
+	}
+	return got
+}
+
+func headerValue(hs []*sarama.RecordHeader, key string) (string, bool) {
+	for _, h := range hs {
+		if string(h.Key) == key {
+			return string(h.Value), true
+		}
+	}
+	return "", false
+}
+
+// TestSaramaSyncProducerAcksAndCodecs sends keyed messages with headers
+// through a SyncProducer at every acks level and with every codec, then
+// reads each partition back from the oldest offset and checks keys, values,
+// headers and that offsets are consecutive.
+func TestSaramaSyncProducerAcksAndCodecs(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic = "sarama-sync"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+
+	acksLevels := []struct {
+		name string
+		acks sarama.RequiredAcks
+	}{{"all", sarama.WaitForAll}, {"local", sarama.WaitForLocal}, {"none", sarama.NoResponse}}
+	codecs := []sarama.CompressionCodec{sarama.CompressionNone, sarama.CompressionGZIP,
+		sarama.CompressionSnappy, sarama.CompressionLZ4, sarama.CompressionZSTD}
+
+	type sent struct{ key, value, hdr string }
+	var all []sent
+	for _, a := range acksLevels {
+		for _, codec := range codecs {
+			cfg := saramaConfig(sarama.V2_8_0_0)
+			cfg.Producer.RequiredAcks = a.acks
+			cfg.Producer.Compression = codec
+			cfg.Producer.Flush.Messages = 1
+			prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+			if err != nil {
+				t.Fatalf("NewSyncProducer acks=%s codec=%s: %v", a.name, codec, err)
+			}
+			// A batch of several messages too, so that compressed batches hold
+			// more than one record.
+			var msgs []*sarama.ProducerMessage
+			for i := 0; i < 4; i++ {
+				s := sent{fmt.Sprintf("k-%s-%s-%d", a.name, codec, i), fmt.Sprintf("v-%s-%s-%d", a.name, codec, i), fmt.Sprintf("h%d", i)}
+				all = append(all, s)
+				msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(s.key),
+					Value: sarama.StringEncoder(s.value), Headers: []sarama.RecordHeader{{Key: []byte("hdr"), Value: []byte(s.hdr)}}})
+			}
+			p, off, err := prod.SendMessage(msgs[0])
+			if err != nil {
+				t.Errorf("SendMessage acks=%s codec=%s: %v", a.name, codec, err)
+			} else if p != 0 || (a.acks != sarama.NoResponse && off < 0) {
+				t.Errorf("SendMessage acks=%s codec=%s: partition %d offset %d", a.name, codec, p, off)
+			}
+			if err := prod.SendMessages(msgs[1:]); err != nil {
+				t.Errorf("SendMessages acks=%s codec=%s: %v", a.name, codec, err)
+			}
+			if err := prod.Close(); err != nil {
+				t.Errorf("closing producer: %v", err)
+			}
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	// acks=0 gives no confirmation: wait for the log end to cover everything.
+	waitUntil(t, 10*time.Second, "all messages appended", func() bool {
+		end, err := cl.GetOffset(topic, 0, sarama.OffsetNewest)
+		return err == nil && end >= int64(len(all))
+	})
+	got := saramaConsume(t, cl, topic, 0, sarama.OffsetOldest, len(all), 15*time.Second)
+	for i, m := range got {
+		if m.Offset != int64(i) {
+			t.Errorf("message %d has offset %d", i, m.Offset)
+		}
+		want := all[i]
+		if string(m.Key) != want.key || string(m.Value) != want.value {
+			t.Errorf("offset %d: %q=%q, want %q=%q", m.Offset, m.Key, m.Value, want.key, want.value)
+		}
+		if h, ok := headerValue(m.Headers, "hdr"); !ok || h != want.hdr {
+			t.Errorf("offset %d: header hdr=%q (present %v), want %q", m.Offset, h, ok, want.hdr)
+		}
+		if m.Timestamp.IsZero() || time.Since(m.Timestamp) > 5*time.Minute {
+			t.Errorf("offset %d: timestamp %v", m.Offset, m.Timestamp)
+		}
+	}
+}
+
+// TestSaramaAsyncProducerAndConsumer produces with an AsyncProducer to
+// three partitions, reads each back from the oldest offset, checks
+// GetOffset (oldest, newest, by time), and that a consumer started at
+// OffsetNewest sees only what is produced afterwards.
+func TestSaramaAsyncProducerAndConsumer(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, partitions, perPartition = "sarama-async", 3, 20
+	CreateTopic(t, c.Bootstrap(), topic, partitions, nil)
+
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Producer.Partitioner = sarama.NewManualPartitioner
+	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
+	cl := saramaClient(t, c.Bootstrap(), cfg)
+	prod, err := sarama.NewAsyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatalf("NewAsyncProducerFromClient: %v", err)
+	}
+	before := time.Now()
+	for i := 0; i < partitions*perPartition; i++ {
+		prod.Input() <- &sarama.ProducerMessage{Topic: topic, Partition: int32(i % partitions),
+			Value: sarama.StringEncoder(fmt.Sprintf("async-%d", i)), Metadata: i}
+	}
+	acked := map[int32][]int64{}
+	deadline := time.After(20 * time.Second)
+	for n := 0; n < partitions*perPartition; n++ {
+		select {
+		case m := <-prod.Successes():
+			acked[m.Partition] = append(acked[m.Partition], m.Offset)
+		case e := <-prod.Errors():
+			t.Fatalf("async produce of message %v: %v", e.Msg.Metadata, e.Err)
+		case <-deadline:
+			t.Fatalf("only %d of %d async messages acknowledged", n, partitions*perPartition)
+		}
+	}
+	prod.AsyncClose()
+	for p := int32(0); p < partitions; p++ {
+		offs := acked[p]
+		sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
+		for i, o := range offs {
+			if o != int64(i) {
+				t.Errorf("partition %d: acknowledged offsets %v, want 0..%d", p, offs, perPartition-1)
+				break
+			}
+		}
+	}
+
+	for p := int32(0); p < partitions; p++ {
+		oldest, err := cl.GetOffset(topic, p, sarama.OffsetOldest)
+		if err != nil || oldest != 0 {
+			t.Errorf("GetOffset(%d, oldest) = %d, %v; want 0", p, oldest, err)
+		}
+		newest, err := cl.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil || newest != perPartition {
+			t.Errorf("GetOffset(%d, newest) = %d, %v; want %d", p, newest, err, perPartition)
+		}
+		// Kafka answers a timestamp lookup with the first offset whose
+		// timestamp is at or after it; before everything that is 0.
+		byTime, err := cl.GetOffset(topic, p, before.Add(-time.Second).UnixMilli())
+		if err != nil || byTime != 0 {
+			t.Errorf("GetOffset(%d, time before produce) = %d, %v; want 0", p, byTime, err)
+		}
+		future, err := cl.GetOffset(topic, p, time.Now().Add(time.Hour).UnixMilli())
+		if err != nil || future != -1 {
+			t.Errorf("GetOffset(%d, time in the future) = %d, %v; want -1", p, future, err)
+		}
+		got := saramaConsume(t, cl, topic, p, sarama.OffsetOldest, perPartition, 15*time.Second)
+		for i, m := range got {
+			want := fmt.Sprintf("async-%d", i*partitions+int(p))
+			if m.Offset != int64(i) || string(m.Value) != want {
+				t.Errorf("partition %d message %d: offset %d value %q, want offset %d value %q", p, i, m.Offset, m.Value, i, want)
+			}
+		}
+	}
+
+	// A consumer from OffsetNewest sees only later messages.
+	cons, err := sarama.NewConsumerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	pc, err := cons.ConsumePartition(topic, 1, sarama.OffsetNewest)
+	if err != nil {
+		t.Fatalf("ConsumePartition newest: %v", err)
+	}
+	defer pc.Close()
+	sp, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Give the partition consumer time to resolve "newest" before producing.
+	time.Sleep(500 * time.Millisecond)
+	if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: 1, Value: sarama.StringEncoder("late")}); err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	select {
+	case m := <-pc.Messages():
+		if string(m.Value) != "late" || m.Offset != perPartition {
+			t.Errorf("newest consumer got offset %d %q, want offset %d \"late\"", m.Offset, m.Value, perPartition)
+		}
+	case err := <-pc.Errors():
+		t.Errorf("newest consumer: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Errorf("newest consumer got nothing within 10s")
+	}
+	if hwm := pc.HighWaterMarkOffset(); hwm != perPartition+1 {
+		t.Errorf("HighWaterMarkOffset = %d, want %d", hwm, perPartition+1)
+	}
+}
+
+// TestSaramaClusterAdmin walks through ClusterAdmin's topic and config
+// calls, and the consumer group listing calls.
+func TestSaramaClusterAdmin(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cl := saramaClient(t, c.Bootstrap(), cfg)
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatalf("NewClusterAdminFromClient: %v", err)
+	}
+	const topic = "sarama-admin"
+	retention := "3600000"
+	err = adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1,
+		ConfigEntries: map[string]*string{"retention.ms": &retention}}, false)
+	if err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	// Creating it again is TOPIC_ALREADY_EXISTS.
+	err = adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1}, false)
+	if !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		t.Errorf("second CreateTopic: %v, want %v", err, sarama.ErrTopicAlreadyExists)
+	}
+	// Validate-only creates nothing.
+	if err := adm.CreateTopic("sarama-validate-only", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, true); err != nil {
+		t.Errorf("CreateTopic validateOnly: %v", err)
+	}
+	// A replication factor above the broker count is INVALID_REPLICATION_FACTOR.
+	err = adm.CreateTopic("sarama-rf3", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 3}, false)
+	if !errors.Is(err, sarama.ErrInvalidReplicationFactor) {
+		t.Errorf("CreateTopic rf=3 on one broker: %v, want %v", err, sarama.ErrInvalidReplicationFactor)
+	}
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 2)
+
+	md, err := adm.DescribeTopics([]string{topic})
+	if err != nil || len(md) != 1 {
+		t.Fatalf("DescribeTopics: %v, %d topics", err, len(md))
+	}
+	if md[0].Err != sarama.ErrNoError || len(md[0].Partitions) != 2 {
+		t.Errorf("DescribeTopics: err %v, %d partitions; want 2", md[0].Err, len(md[0].Partitions))
+	}
+	for _, p := range md[0].Partitions {
+		if p.Leader != 1 || len(p.Replicas) != 1 || len(p.Isr) != 1 {
+			t.Errorf("partition %d: leader %d replicas %v isr %v", p.ID, p.Leader, p.Replicas, p.Isr)
+		}
+	}
+	brokers, controller, err := adm.DescribeCluster()
+	if err != nil || len(brokers) != 1 || controller != 1 {
+		t.Errorf("DescribeCluster: %d brokers, controller %d, %v", len(brokers), controller, err)
+	}
+
+	topics, err := adm.ListTopics()
+	if err != nil {
+		t.Fatalf("ListTopics: %v", err)
+	}
+	if d, ok := topics[topic]; !ok {
+		t.Errorf("ListTopics lacks %s: %v", topic, topics)
+	} else {
+		if d.NumPartitions != 2 || d.ReplicationFactor != 1 {
+			t.Errorf("ListTopics %s: %d partitions rf %d", topic, d.NumPartitions, d.ReplicationFactor)
+		}
+		// ListTopics fills ConfigEntries from DescribeConfigs (topic overrides).
+		if v := d.ConfigEntries["retention.ms"]; v == nil || *v != retention {
+			t.Errorf("ListTopics %s: retention.ms = %v, want %s", topic, v, retention)
+		}
+	}
+	if _, ok := topics["sarama-validate-only"]; ok {
+		t.Errorf("validate-only CreateTopic created the topic")
+	}
+
+	if err := adm.CreatePartitions(topic, 4, nil, false); err != nil {
+		t.Errorf("CreatePartitions to 4: %v", err)
+	}
+	if err := adm.CreatePartitions(topic, 3, nil, false); !errors.Is(err, sarama.ErrInvalidPartitions) {
+		t.Errorf("CreatePartitions down to 3: %v, want %v", err, sarama.ErrInvalidPartitions)
+	}
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 4)
+
+	entries, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic})
+	if err != nil {
+		t.Fatalf("DescribeConfig topic: %v", err)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Name == "retention.ms" {
+			found = true
+			if e.Value != retention || e.Default || e.Source != sarama.SourceTopic {
+				t.Errorf("retention.ms: value %q default %v source %v; want %s, topic override", e.Value, e.Default, e.Source, retention)
+			}
+		}
+		if e.Name == "cleanup.policy" && (e.Value != "delete" || e.Source != sarama.SourceDefault) {
+			t.Errorf("cleanup.policy: %q source %v, want delete, default", e.Value, e.Source)
+		}
+	}
+	if !found {
+		t.Errorf("DescribeConfig lacks retention.ms (%d entries)", len(entries))
+	}
+	bentries, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.BrokerResource, Name: "1"})
+	if err != nil || len(bentries) == 0 {
+		t.Errorf("DescribeConfig broker 1: %d entries, %v", len(bentries), err)
+	}
+
+	// NOT YET: AlterConfigs (issue 5). The broker does not serve it yet, so
+	// sarama must get a clear error rather than a hang or a silent success.
+	segment := "1048576"
+	err = adm.AlterConfig(sarama.TopicResource, topic, map[string]*string{"segment.bytes": &segment}, false)
+	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
+		t.Errorf("AlterConfig: %v, want %v (AlterConfigs is not advertised yet)", err, sarama.ErrUnsupportedVersion)
+	}
+
+	if err := adm.DeleteTopic(topic); err != nil {
+		t.Fatalf("DeleteTopic: %v", err)
+	}
+	if err := adm.DeleteTopic("sarama-no-such-topic"); !errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
+		t.Errorf("DeleteTopic of an unknown topic: %v, want %v", err, sarama.ErrUnknownTopicOrPartition)
+	}
+	waitUntil(t, 20*time.Second, "deleted topic gone from ListTopics", func() bool {
+		ts, err := adm.ListTopics()
+		_, ok := ts[topic]
+		return err == nil && !ok
+	})
+}
+
+// groupRecorder is a ConsumerGroupHandler that records what each member
+// consumed and which partitions it was assigned in each generation.
+type groupRecorder struct {
+	name string
+	mu   sync.Mutex
+	seen map[string]int // value -> times consumed
+	// claims is the assignment of the latest session.
+	claims []int32
+	setups int
+}
+
+func newGroupRecorder(name string) *groupRecorder {
+	return &groupRecorder{name: name, seen: map[string]int{}}
+}
+
+func (r *groupRecorder) Setup(s sarama.ConsumerGroupSession) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.setups++
+	r.claims = nil
+	for _, ps := range s.Claims() {
+		r.claims = append(r.claims, ps...)
+	}
+	sort.Slice(r.claims, func(i, j int) bool { return r.claims[i] < r.claims[j] })
+	return nil
+}
+
+func (r *groupRecorder) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+func (r *groupRecorder) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	for {
+		select {
+		case m, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			r.mu.Lock()
+			r.seen[string(m.Value)]++
+			r.mu.Unlock()
+			s.MarkMessage(m, "")
+		case <-s.Context().Done():
+			return nil
+		}
+	}
+}
+
+func (r *groupRecorder) state() (claims []int32, seen int, setups int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int32(nil), r.claims...), len(r.seen), r.setups
+}
+
+// runGroupMember runs Consume in a loop (as sarama's examples do) until ctx
+// ends; errors go to the test log.
+func runGroupMember(t *testing.T, ctx context.Context, bootstrap, group, topic string, cfg *sarama.Config, h sarama.ConsumerGroupHandler) (stop func()) {
+	cg, err := sarama.NewConsumerGroup(strings.Split(bootstrap, ","), group, cfg)
+	if err != nil {
+		t.Fatalf("NewConsumerGroup: %v", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			if err := cg.Consume(ctx, []string{topic}, h); err != nil && ctx.Err() == nil {
+				saramaLog.Write([]byte(fmt.Sprintf("group member: Consume: %v\n", err)))
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+	go func() {
+		for err := range cg.Errors() {
+			saramaLog.Write([]byte(fmt.Sprintf("group member error: %v\n", err)))
+		}
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if err := cg.Close(); err != nil {
+				t.Errorf("closing consumer group member: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func groupConfig() *sarama.Config {
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Offsets.AutoCommit.Interval = 200 * time.Millisecond
+	cfg.Consumer.Group.Session.Timeout = 6 * time.Second
+	cfg.Consumer.Group.Heartbeat.Interval = 300 * time.Millisecond
+	cfg.Consumer.Group.Rebalance.Timeout = 10 * time.Second
+	cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRange()}
+	return cfg
+}
+
+// TestSaramaConsumerGroupRebalance runs one group member, adds a second
+// (the partitions are split between them), checks the group through
+// ListConsumerGroups/DescribeConsumerGroups, and checks that every message
+// is consumed and the committed offsets reach the log end.
+func TestSaramaConsumerGroupRebalance(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, group, partitions = "sarama-group", "sarama-group-g", 4
+	CreateTopic(t, c.Bootstrap(), topic, partitions, nil)
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	sp, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	produce := func(from, n int) {
+		var msgs []*sarama.ProducerMessage
+		for i := from; i < from+n; i++ {
+			msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprint(i)), Value: sarama.StringEncoder(fmt.Sprintf("m%d", i))})
+		}
+		if err := sp.SendMessages(msgs); err != nil {
+			t.Fatalf("SendMessages: %v", err)
+		}
+	}
+	produce(0, 40)
+
+	ctx := testContext(t, 28*time.Second)
+	a, b := newGroupRecorder("a"), newGroupRecorder("b")
+	stopA := runGroupMember(t, ctx, c.Bootstrap(), group, topic, groupConfig(), a)
+	waitUntil(t, 15*time.Second, "member a owns every partition and consumed the first 40", func() bool {
+		claims, seen, _ := a.state()
+		return len(claims) == partitions && seen == 40
+	})
+	stopB := runGroupMember(t, ctx, c.Bootstrap(), group, topic, groupConfig(), b)
+	waitUntil(t, 15*time.Second, "partitions split 2/2 after the second member joined", func() bool {
+		ca, _, _ := a.state()
+		cb, _, _ := b.state()
+		return len(ca) == 2 && len(cb) == 2
+	})
+
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := adm.ListConsumerGroups()
+	if err != nil || groups[group] != "consumer" {
+		t.Errorf("ListConsumerGroups: %v, %v; want %s with protocol type consumer", groups, err, group)
+	}
+	desc, err := adm.DescribeConsumerGroups([]string{group})
+	if err != nil || len(desc) != 1 {
+		t.Fatalf("DescribeConsumerGroups: %v (%d)", err, len(desc))
+	}
+	if d := desc[0]; d.State != "Stable" || d.ProtocolType != "consumer" || d.Protocol != "range" || len(d.Members) != 2 {
+		t.Errorf("DescribeConsumerGroups: state %q type %q protocol %q, %d members; want Stable consumer range 2", d.State, d.ProtocolType, d.Protocol, len(d.Members))
+	} else {
+		for id, m := range d.Members {
+			ga, err := m.GetMemberAssignment()
+			if err != nil || len(ga.Topics[topic]) != 2 {
+				t.Errorf("member %s assignment: %v, %v", id, ga, err)
+			}
+		}
+	}
+
+	produce(40, 40)
+	waitUntil(t, 15*time.Second, "all 80 messages consumed", func() bool {
+		_, sa, _ := a.state()
+		_, sb, _ := b.state()
+		return sa+sb >= 80
+	})
+	stopA()
+	stopB()
+
+	all := map[string]bool{}
+	for _, r := range []*groupRecorder{a, b} {
+		r.mu.Lock()
+		for v := range r.seen {
+			all[v] = true
+		}
+		r.mu.Unlock()
+	}
+	if len(all) != 80 {
+		t.Errorf("%d distinct messages consumed, want 80", len(all))
+	}
+	offs, err := adm.ListConsumerGroupOffsets(group, map[string][]int32{topic: {0, 1, 2, 3}})
+	if err != nil {
+		t.Fatalf("ListConsumerGroupOffsets: %v", err)
+	}
+	for p := int32(0); p < partitions; p++ {
+		blk := offs.GetBlock(topic, p)
+		end, err := cl.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blk == nil || blk.Err != sarama.ErrNoError || blk.Offset != end {
+			t.Errorf("partition %d: committed %+v, want offset %d (log end)", p, blk, end)
+		}
+	}
+	// After both members left the group is empty.
+	desc, err = adm.DescribeConsumerGroups([]string{group})
+	if err != nil || len(desc) != 1 || desc[0].State != "Empty" || len(desc[0].Members) != 0 {
+		t.Errorf("group after members left: %+v, %v; want Empty with no members", desc, err)
+	}
+}
+
+// TestSaramaOffsetManager commits offsets with the offset manager (no group
+// membership, as tools do), reads them back in a new manager, and checks
+// metadata strings and ResetOffset.
+func TestSaramaOffsetManager(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, group = "sarama-om", "sarama-om-g"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	for _, v := range []sarama.KafkaVersion{sarama.V2_8_0_0, sarama.V0_10_2_0} {
+		t.Run(v.String(), func(t *testing.T) {
+			cfg := saramaConfig(v)
+			cfg.Consumer.Offsets.AutoCommit.Interval = 100 * time.Millisecond
+			cl := saramaClient(t, c.Bootstrap(), cfg)
+			g := group + "-" + v.String()
+			om, err := sarama.NewOffsetManagerFromClient(g, cl)
+			if err != nil {
+				t.Fatalf("NewOffsetManagerFromClient: %v", err)
+			}
+			pom, err := om.ManagePartition(topic, 1)
+			if err != nil {
+				t.Fatalf("ManagePartition: %v", err)
+			}
+			if off, md := pom.NextOffset(); off != sarama.OffsetNewest || md != "" {
+				// No committed offset: the manager falls back to Consumer.Offsets.Initial.
+				t.Errorf("NextOffset before any commit: %d %q, want %d \"\"", off, md, sarama.OffsetNewest)
+			}
+			pom.MarkOffset(42, "meta-42")
+			om.Commit()
+			if err := pom.Close(); err != nil {
+				t.Errorf("closing partition offset manager: %v", err)
+			}
+			if err := om.Close(); err != nil {
+				t.Errorf("closing offset manager: %v", err)
+			}
+
+			om2, err := sarama.NewOffsetManagerFromClient(g, cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer om2.Close()
+			pom2, err := om2.ManagePartition(topic, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pom2.Close()
+			if off, md := pom2.NextOffset(); off != 42 || md != "meta-42" {
+				t.Errorf("NextOffset after commit: %d %q, want 42 \"meta-42\"", off, md)
+			}
+			pom2.ResetOffset(7, "reset")
+			om2.Commit()
+			coord, err := cl.Coordinator(g)
+			if err != nil {
+				t.Fatalf("Coordinator: %v", err)
+			}
+			if coord.ID() != 1 {
+				t.Errorf("coordinator %d, want 1", coord.ID())
+			}
+			adm, err := sarama.NewClusterAdminFromClient(cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			offs, err := adm.ListConsumerGroupOffsets(g, map[string][]int32{topic: {0, 1}})
+			if err != nil {
+				t.Fatalf("ListConsumerGroupOffsets: %v", err)
+			}
+			if b := offs.GetBlock(topic, 1); b == nil || b.Offset != 7 || b.Metadata != "reset" {
+				t.Errorf("partition 1 committed %+v, want 7 \"reset\"", b)
+			}
+			if b := offs.GetBlock(topic, 0); b == nil || b.Offset != -1 {
+				t.Errorf("partition 0 committed %+v, want -1 (none)", b)
+			}
+		})
+	}
+}
+
+// TestSaramaProtocolVersions produces (plain and gzip), consumes, looks up
+// offsets, creates a topic and commits an offset with the client pinned to
+// Kafka 0.10.2 (message format v1, Produce v2, Fetch v3), 0.11.0 (record
+// batches v2, Produce v3, Fetch v5) and 2.8.
+func TestSaramaProtocolVersions(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	for _, v := range []sarama.KafkaVersion{sarama.V0_10_2_0, sarama.V0_11_0_0, sarama.V2_8_0_0} {
+		t.Run(v.String(), func(t *testing.T) {
+			topic := "sarama-v" + strings.ReplaceAll(v.String(), ".", "_")
+			cfg := saramaConfig(v)
+			cl := saramaClient(t, c.Bootstrap(), cfg)
+			adm, err := sarama.NewClusterAdminFromClient(cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); err != nil {
+				t.Fatalf("CreateTopic: %v", err)
+			}
+			WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+			var values []string
+			for _, codec := range []sarama.CompressionCodec{sarama.CompressionNone, sarama.CompressionGZIP, sarama.CompressionSnappy} {
+				pcfg := saramaConfig(v)
+				pcfg.Producer.Compression = codec
+				pcfg.Producer.RequiredAcks = sarama.WaitForAll
+				prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), pcfg)
+				if err != nil {
+					t.Fatalf("NewSyncProducer: %v", err)
+				}
+				var msgs []*sarama.ProducerMessage
+				for i := 0; i < 3; i++ {
+					val := fmt.Sprintf("%s-%d", codec, i)
+					values = append(values, val)
+					msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder(val)})
+				}
+				if err := prod.SendMessages(msgs); err != nil {
+					t.Errorf("SendMessages %s: %v", codec, err)
+				}
+				for i, m := range msgs {
+					if m.Offset < 0 {
+						t.Errorf("%s message %d: offset %d", codec, i, m.Offset)
+					}
+				}
+				_ = prod.Close()
+			}
+			newest, err := cl.GetOffset(topic, 0, sarama.OffsetNewest)
+			if err != nil || newest != int64(len(values)) {
+				t.Errorf("GetOffset newest = %d, %v; want %d", newest, err, len(values))
+			}
+			oldest, err := cl.GetOffset(topic, 0, sarama.OffsetOldest)
+			if err != nil || oldest != 0 {
+				t.Errorf("GetOffset oldest = %d, %v; want 0", oldest, err)
+			}
+			got := saramaConsume(t, cl, topic, 0, sarama.OffsetOldest, len(values), 15*time.Second)
+			for i, m := range got {
+				if m.Offset != int64(i) || string(m.Value) != values[i] || string(m.Key) != "k" {
+					t.Errorf("message %d: offset %d %q=%q, want offset %d k=%q", i, m.Offset, m.Key, m.Value, i, values[i])
+				}
+			}
+			// Reading from the middle of a compressed batch returns only
+			// the messages at and after the requested offset.
+			mid := saramaConsume(t, cl, topic, 0, 4, 2, 10*time.Second)
+			if mid[0].Offset != 4 || string(mid[0].Value) != values[4] {
+				t.Errorf("consume from offset 4: first is offset %d %q", mid[0].Offset, mid[0].Value)
+			}
+
+			om, err := sarama.NewOffsetManagerFromClient("sarama-vgroup", cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pom, err := om.ManagePartition(topic, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pom.MarkOffset(5, "")
+			om.Commit()
+			_ = pom.Close()
+			_ = om.Close()
+			offs, err := adm.ListConsumerGroupOffsets("sarama-vgroup", map[string][]int32{topic: {0}})
+			if err != nil {
+				t.Fatalf("ListConsumerGroupOffsets: %v", err)
+			}
+			if b := offs.GetBlock(topic, 0); b == nil || b.Offset != 5 {
+				t.Errorf("committed %+v, want 5", b)
+			}
+		})
+	}
+}
+
+// TestSaramaThreeBrokers produces with acks=all to a replicated topic and
+// consumes through a client that knows only one broker.
+func TestSaramaThreeBrokers(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartClusterN(t, 3, map[string]string{"offsets.topic.replication.factor": "3"})
+	const topic = "sarama-rf3"
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 3,
+		ConfigEntries: map[string]*string{"min.insync.replicas": strPtr("2")}}, false); err != nil {
+		t.Fatalf("CreateTopic rf=3: %v", err)
+	}
+	waitUntil(t, 20*time.Second, "every partition with 3 in-sync replicas", func() bool {
+		if err := cl.RefreshMetadata(topic); err != nil {
+			return false
+		}
+		for p := int32(0); p < 3; p++ {
+			isr, err := cl.InSyncReplicas(topic, p)
+			if err != nil || len(isr) != 3 {
+				return false
+			}
+		}
+		return true
+	})
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
+	prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	for i := 0; i < 30; i++ {
+		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(fmt.Sprint(i))}); err != nil {
+			t.Fatalf("SendMessage %d: %v", i, err)
+		}
+	}
+	leaders := map[int32]bool{}
+	one := saramaClient(t, c.Brokers[2].Addr(), saramaConfig(sarama.V2_8_0_0))
+	for p := int32(0); p < 3; p++ {
+		l, err := one.Leader(topic, p)
+		if err != nil {
+			t.Fatalf("Leader %d: %v", p, err)
+		}
+		leaders[l.ID()] = true
+		got := saramaConsume(t, one, topic, p, sarama.OffsetOldest, 10, 15*time.Second)
+		if len(got) != 10 {
+			t.Errorf("partition %d: %d messages", p, len(got))
+		}
+	}
+	if len(leaders) != 3 {
+		t.Errorf("leaders %v: Kafka spreads the first replica (the leader) over all brokers", leaders)
+	}
+}
