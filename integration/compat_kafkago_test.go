@@ -144,7 +144,10 @@ func TestKafkaGoBalancers(t *testing.T) {
 	for _, bc := range balancers {
 		topic := "kgo-balancer-" + bc.name
 		CreateTopic(t, c.Bootstrap(), topic, 3, nil)
-		w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, Balancer: bc.b,
+		// A Transport of its own: kafka-go's shared DefaultTransport caches
+		// metadata for 6 s and reports a topic created since then as unknown.
+		tr := &kafka.Transport{}
+		w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, Balancer: bc.b, Transport: tr,
 			RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond, BatchSize: 1}
 		var msgs []kafka.Message
 		for i := 0; i < 30; i++ {
@@ -154,6 +157,7 @@ func TestKafkaGoBalancers(t *testing.T) {
 			t.Fatalf("%s: WriteMessages: %v", bc.name, err)
 		}
 		_ = w.Close()
+		tr.CloseIdleConnections()
 		byPartition := ConsumeAll(t, c.Bootstrap(), topic, 15*time.Second)
 		total := 0
 		keyPartition := map[string]int32{}
@@ -281,8 +285,9 @@ func TestKafkaGoConn(t *testing.T) {
 		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: "86400000"}}}); err != nil {
 		t.Fatalf("CreateTopics: %v", err)
 	}
-	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 2, ReplicationFactor: 1}); !errors.Is(err, kafka.TopicAlreadyExists) {
-		t.Errorf("CreateTopics again: %v, want %v", err, kafka.TopicAlreadyExists)
+	// Conn.CreateTopics hides TOPIC_ALREADY_EXISTS (TestKafkaGoClient sees it).
+	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 2, ReplicationFactor: 1}); err != nil {
+		t.Errorf("CreateTopics again: %v", err)
 	}
 	var parts []kafka.Partition
 	waitUntil(t, 15*time.Second, "ReadPartitions lists 2 partitions with leaders", func() bool {
@@ -366,10 +371,22 @@ func TestKafkaGoConn(t *testing.T) {
 	if err := conn.DeleteTopics(topic); err != nil {
 		t.Fatalf("DeleteTopics: %v", err)
 	}
-	waitUntil(t, 15*time.Second, "deleted topic unknown to ReadPartitions", func() bool {
-		_, err := conn.ReadPartitions(topic)
-		return errors.Is(err, kafka.UnknownTopicOrPartition)
-	})
+	// ReadPartitions asks for the topic with allow_auto_topic_creation, and
+	// auto.create.topics.enable defaults to true: once the deletion is done,
+	// Kafka creates the topic again, with num.partitions (1) partitions.
+	var lastParts []kafka.Partition
+	var lastErr error
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		lastParts, lastErr = conn.ReadPartitions(topic)
+		if lastErr == nil && len(lastParts) == 1 && lastParts[0].Leader.ID == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after DeleteTopics, ReadPartitions never saw the topic re-created with 1 partition: %+v, %v", lastParts, lastErr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestKafkaGoClient calls the request/response Client API: ApiVersions,
@@ -397,15 +414,17 @@ func TestKafkaGoClient(t *testing.T) {
 		}
 	}
 
+	CreateTopic(t, c.Bootstrap(), "kgo-exists", 1, nil)
 	ct, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
 		{Topic: topic, NumPartitions: 1, ReplicationFactor: 1},
+		{Topic: "kgo-exists", NumPartitions: 1, ReplicationFactor: 1},
 		{Topic: "bad topic name", NumPartitions: 1, ReplicationFactor: 1},
 	}})
 	if err != nil {
 		t.Fatalf("CreateTopics: %v", err)
 	}
-	if ct.Errors[topic] != nil || !errors.Is(ct.Errors["bad topic name"], kafka.InvalidTopic) {
-		t.Errorf("CreateTopics errors %v; want none for %s, InvalidTopic for the bad name", ct.Errors, topic)
+	if ct.Errors[topic] != nil || !errors.Is(ct.Errors["bad topic name"], kafka.InvalidTopic) || !errors.Is(ct.Errors["kgo-exists"], kafka.TopicAlreadyExists) {
+		t.Errorf("CreateTopics errors %v; want none for %s, InvalidTopic for the bad name, TopicAlreadyExists for kgo-exists", ct.Errors, topic)
 	}
 	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
 
@@ -459,7 +478,16 @@ func TestKafkaGoClient(t *testing.T) {
 	}
 
 	const group = "kgo-client-g"
-	fc, err := cl.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group, KeyType: kafka.CoordinatorKeyTypeConsumer})
+	// The first FindCoordinator creates __consumer_offsets and, as in Kafka,
+	// answers COORDINATOR_NOT_AVAILABLE until it is loaded; clients retry.
+	var fc *kafka.FindCoordinatorResponse
+	waitUntil(t, 15*time.Second, "FindCoordinator answers without error", func() bool {
+		fc, err = cl.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group, KeyType: kafka.CoordinatorKeyTypeConsumer})
+		if err == nil && errors.Is(fc.Error, kafka.GroupCoordinatorNotAvailable) {
+			return false
+		}
+		return true
+	})
 	if err != nil || fc.Error != nil || fc.Coordinator == nil || fc.Coordinator.NodeID != 1 || fc.Coordinator.Port != c.B().Port {
 		t.Errorf("FindCoordinator: %+v, %v", fc, err)
 	}
