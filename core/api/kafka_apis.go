@@ -172,6 +172,7 @@ func errorCode(err error) int16 {
 		{cluster.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch.Code},
 		{replica.ErrUnknownPartition, kerr.UnknownTopicOrPartition.Code},
 		{replica.ErrRequestTimedOut, kerr.RequestTimedOut.Code},
+		{replica.ErrNotEnoughReplicasAfterAppend, kerr.NotEnoughReplicasAfterAppend.Code},
 		{klog.ErrOffsetOutOfRange, kerr.OffsetOutOfRange.Code},
 		{record.ErrCorruptMessage, kerr.CorruptMessage.Code},
 		{record.ErrRecordTooLarge, kerr.MessageTooLarge.Code},

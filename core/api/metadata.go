@@ -146,6 +146,11 @@ func (a *KafkaApis) maybeAutoCreate(name string, autoCreate bool) int16 {
 // handleUpdateMetadata loads the controller's view into the cache.
 func (a *KafkaApis) handleUpdateMetadata(req *kmsg.UpdateMetadataRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.UpdateMetadataResponse)
+	if !a.replicas.AcceptControllerEpoch(req.ControllerEpoch) {
+		a.log.Warnf("Received UpdateMetadata from stale controller %d with epoch %d", req.ControllerID, req.ControllerEpoch)
+		resp.ErrorCode = kerr.StaleControllerEpoch.Code
+		return resp
+	}
 	var brokers []metadata.Broker
 	for _, lb := range req.LiveBrokers {
 		b := metadata.Broker{ID: lb.ID}

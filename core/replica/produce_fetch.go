@@ -54,6 +54,12 @@ func (rm *ReplicaManager) awaitHighWatermark(p *cluster.Partition, want int64, t
 			return cluster.ErrNotLeader
 		}
 		if p.HighWatermark() >= want {
+			// The records are on every ISR member, but if the ISR shrank
+			// below min.insync.replicas meanwhile, say so (Kafka's
+			// NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, not durable enough).
+			if !p.HasMinInsyncReplicas() {
+				return ErrNotEnoughReplicasAfterAppend
+			}
 			return nil
 		}
 		select {

@@ -85,6 +85,19 @@ func (rm *ReplicaManager) SetRecordPolicies(f func(topic string) cluster.RecordP
 	rm.recordPolicy = f
 }
 
+// AcceptControllerEpoch records a request's controller epoch and reports
+// whether it is current: requests from an older controller are rejected
+// with STALE_CONTROLLER_EPOCH.
+func (rm *ReplicaManager) AcceptControllerEpoch(epoch int32) bool {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if epoch < rm.controllerEpoch {
+		return false
+	}
+	rm.controllerEpoch = epoch
+	return true
+}
+
 // LeadershipListener is told when this broker becomes leader or follower
 // of a partition (isLeader), or stops hosting it (stopped).
 type LeadershipListener func(tp TopicPartition, isLeader bool, stopped bool, leaderEpoch int32)

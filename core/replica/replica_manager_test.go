@@ -189,3 +189,29 @@ func TestMain(m *testing.M) {
 	logrus.SetLevel(logrus.WarnLevel) // keep test output to what matters
 	os.Exit(m.Run())
 }
+
+func TestNotEnoughReplicasAfterAppend(t *testing.T) {
+	rm := newTestManager(t)
+	rm.BecomeLeaderOrFollower(leaderAndIsr(1, 1, 0, []int32{1}))
+	p := rm.Partition("topic", 0)
+	p.SetMinInsyncReplicas(1)
+	if res := rm.AppendRecords(tp, records(t, 1, 1), -1, time.Second); res.Err != nil {
+		t.Fatalf("append with a big enough ISR: %v", res.Err)
+	}
+	// The ISR is now smaller than required: the append is refused up front.
+	p.SetMinInsyncReplicas(2)
+	if res := rm.AppendRecords(tp, records(t, 1, 1), -1, time.Second); !errors.Is(res.Err, cluster.ErrNotEnoughReplicas) {
+		t.Fatalf("got %v", res.Err)
+	}
+	// Written, then found short of replicas while waiting.
+	if err := rm.AwaitHighWatermark(p, 1, time.Second); !errors.Is(err, ErrNotEnoughReplicasAfterAppend) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestStaleControllerEpochForUpdateMetadata(t *testing.T) {
+	rm := newTestManager(t)
+	if !rm.AcceptControllerEpoch(3) || rm.AcceptControllerEpoch(2) || !rm.AcceptControllerEpoch(3) {
+		t.Fatal("controller epochs must never go back")
+	}
+}
