@@ -875,3 +875,174 @@ func TestSaramaThreeBrokers(t *testing.T) {
 		t.Errorf("leaders %v: Kafka spreads the first replica (the leader) over all brokers", leaders)
 	}
 }
+
+// TestSaramaVersionMatrix is sarama's own version matrix in small: clients
+// pinned to protocol versions from 0.10.0 (message format v1) to 2.8
+// (record batches v2) each produce with every codec their version allows
+// into one partition, then each reads the whole partition back, so the
+// broker converts between message formats in both directions.
+func TestSaramaVersionMatrix(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic = "sarama-matrix"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+	versions := []sarama.KafkaVersion{sarama.V0_10_0_0, sarama.V0_10_2_0, sarama.V0_11_0_0,
+		sarama.V1_0_0_0, sarama.V2_0_0_0, sarama.V2_1_0_0, sarama.V2_8_0_0}
+	type sent struct {
+		value  string
+		header bool // written with a header (format v2 only)
+	}
+	var all []sent
+	for _, v := range versions {
+		codecs := []sarama.CompressionCodec{sarama.CompressionNone, sarama.CompressionGZIP, sarama.CompressionSnappy, sarama.CompressionLZ4}
+		if v.IsAtLeast(sarama.V2_1_0_0) {
+			codecs = append(codecs, sarama.CompressionZSTD)
+		}
+		for _, codec := range codecs {
+			cfg := saramaConfig(v)
+			cfg.Producer.Compression = codec
+			cfg.Producer.RequiredAcks = sarama.WaitForAll
+			prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+			if err != nil {
+				t.Fatalf("%s: NewSyncProducer: %v", v, err)
+			}
+			var msgs []*sarama.ProducerMessage
+			for i := 0; i < 3; i++ {
+				s := sent{value: fmt.Sprintf("%s/%s/%d", v, codec, i), header: v.IsAtLeast(sarama.V0_11_0_0)}
+				m := &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder(s.value)}
+				if s.header {
+					m.Headers = []sarama.RecordHeader{{Key: []byte("from"), Value: []byte(v.String())}}
+				}
+				msgs = append(msgs, m)
+				all = append(all, s)
+			}
+			if err := prod.SendMessages(msgs); err != nil {
+				t.Errorf("%s %s: SendMessages: %v", v, codec, err)
+			}
+			_ = prod.Close()
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, v := range versions {
+		cl := saramaClient(t, c.Bootstrap(), saramaConfig(v))
+		got := saramaConsume(t, cl, topic, 0, sarama.OffsetOldest, len(all), 15*time.Second)
+		bad := 0
+		for i, m := range got {
+			if m.Offset != int64(i) || string(m.Value) != all[i].value || string(m.Key) != "k" {
+				bad++
+				if bad <= 3 {
+					t.Errorf("consumer %s, message %d: offset %d %q=%q, want offset %d k=%q", v, i, m.Offset, m.Key, m.Value, i, all[i].value)
+				}
+			}
+			// Headers survive only for consumers that read format v2.
+			h, ok := headerValue(m.Headers, "from")
+			if v.IsAtLeast(sarama.V0_11_0_0) && all[i].header && (!ok || h == "") {
+				t.Errorf("consumer %s, message %d: header lost", v, i)
+			}
+		}
+		_ = cl.Close()
+	}
+}
+
+// TestSaramaAdminGroupsAndPartitions covers the admin calls on groups and
+// partitions that sarama's functional tests make: DeleteConsumerGroupOffset,
+// DeleteConsumerGroup (empty, unknown), ElectLeaders,
+// ListPartitionReassignments, DescribeLogDirs, and the calls whose feature
+// the broker lacks so far.
+func TestSaramaAdminGroupsAndPartitions(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, group = "sarama-admin2", "sarama-admin2-g"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cl := saramaClient(t, c.Bootstrap(), cfg)
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	om, err := sarama.NewOffsetManagerFromClient(group, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := int32(0); p < 2; p++ {
+		pom, err := om.ManagePartition(topic, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pom.MarkOffset(3, "")
+		om.Commit()
+		pom.AsyncClose()
+	}
+	_ = om.Close()
+
+	if err := adm.DeleteConsumerGroupOffset(group, topic, 0); err != nil {
+		t.Errorf("DeleteConsumerGroupOffset: %v", err)
+	}
+	offs, err := adm.ListConsumerGroupOffsets(group, map[string][]int32{topic: {0, 1}})
+	if err != nil {
+		t.Fatalf("ListConsumerGroupOffsets: %v", err)
+	}
+	if b0, b1 := offs.GetBlock(topic, 0), offs.GetBlock(topic, 1); b0 == nil || b0.Offset != -1 || b1 == nil || b1.Offset != 3 {
+		t.Errorf("after deleting partition 0's offset: p0 %+v p1 %+v; want -1 and 3", b0, b1)
+	}
+	if err := adm.DeleteConsumerGroup(group); err != nil {
+		t.Errorf("DeleteConsumerGroup of an empty group: %v", err)
+	}
+	if err := adm.DeleteConsumerGroup("sarama-no-such-group"); !errors.Is(err, sarama.ErrGroupIDNotFound) {
+		t.Errorf("DeleteConsumerGroup of an unknown group: %v, want %v", err, sarama.ErrGroupIDNotFound)
+	}
+	groups, err := adm.ListConsumerGroups()
+	if _, ok := groups[group]; err != nil || ok {
+		t.Errorf("ListConsumerGroups after delete: %v, %v", groups, err)
+	}
+
+	// The preferred leader already leads: Kafka reports ELECTION_NOT_NEEDED.
+	res, err := adm.ElectLeaders(sarama.PreferredElection, map[string][]int32{topic: {0}})
+	if err != nil {
+		t.Errorf("ElectLeaders: %v", err)
+	} else if r := res[topic][0]; r == nil || !errors.Is(r.ErrorCode, sarama.ErrElectionNotNeeded) {
+		t.Errorf("ElectLeaders %s-0: %+v, want %v", topic, r, sarama.ErrElectionNotNeeded)
+	}
+	reass, err := adm.ListPartitionReassignments(topic, []int32{0, 1})
+	if err != nil || len(reass[topic]) != 0 {
+		t.Errorf("ListPartitionReassignments: %v, %v; want none in progress", reass, err)
+	}
+
+	// DescribeLogDirs is served by Kafka 2.8 (kafka-log-dirs.sh uses it).
+	dirs, err := adm.DescribeLogDirs([]int32{1})
+	if err != nil {
+		t.Errorf("DescribeLogDirs: %v", err)
+	} else if ds := dirs[1]; len(ds) != 1 || ds[0].Path != c.B().LogDir || !errors.Is(ds[0].ErrorCode, sarama.ErrNoError) {
+		t.Errorf("DescribeLogDirs broker 1: %+v, want one dir %s", ds, c.B().LogDir)
+	} else {
+		n := 0
+		for _, tp := range ds[0].Topics {
+			if tp.Topic == topic {
+				n = len(tp.Partitions)
+			}
+		}
+		if n != 2 {
+			t.Errorf("DescribeLogDirs lists %d partitions of %s, want 2", n, topic)
+		}
+	}
+
+	// NOT YET: DeleteRecords (issue 5).
+	if err := adm.DeleteRecords(topic, map[int32]int64{0: 0}); !errors.Is(err, sarama.ErrUnsupportedVersion) && !strings.Contains(fmt.Sprint(err), "not supported") {
+		t.Errorf("DeleteRecords: %v, want an unsupported-version error", err)
+	}
+	// NOT YET: AlterConfigs (issue 5); IncrementalAlterConfigs is the same feature.
+	v := "1000"
+	err = adm.IncrementalAlterConfig(sarama.TopicResource, topic, map[string]sarama.IncrementalAlterConfigsEntry{
+		"retention.ms": {Operation: sarama.IncrementalAlterConfigsOperationSet, Value: &v}}, false)
+	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
+		t.Errorf("IncrementalAlterConfig: %v, want %v", err, sarama.ErrUnsupportedVersion)
+	}
+	// NOT YET: ACLs (issue 5).
+	_, err = adm.ListAcls(sarama.AclFilter{ResourceType: sarama.AclResourceAny, PermissionType: sarama.AclPermissionAny,
+		Operation: sarama.AclOperationAny, ResourcePatternTypeFilter: sarama.AclPatternAny})
+	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
+		t.Errorf("ListAcls: %v, want %v", err, sarama.ErrUnsupportedVersion)
+	}
+}
