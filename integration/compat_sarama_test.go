@@ -460,6 +460,8 @@ type groupRecorder struct {
 	// claims is the assignment of the latest session.
 	claims []int32
 	setups int
+	// gens lists the generation of every session, in order.
+	gens []int32
 }
 
 func newGroupRecorder(name string) *groupRecorder {
@@ -470,6 +472,7 @@ func (r *groupRecorder) Setup(s sarama.ConsumerGroupSession) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.setups++
+	r.gens = append(r.gens, s.GenerationID())
 	r.claims = nil
 	for _, ps := range s.Claims() {
 		r.claims = append(r.claims, ps...)
@@ -1045,4 +1048,230 @@ func TestSaramaAdminGroupsAndPartitions(t *testing.T) {
 	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
 		t.Errorf("ListAcls: %v, want %v", err, sarama.ErrUnsupportedVersion)
 	}
+}
+
+func (r *groupRecorder) generations() []int32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int32(nil), r.gens...)
+}
+
+// TestSaramaStaticMembership runs two static members (group.instance.id,
+// KIP-345, JoinGroup v5+). A static member that restarts within the
+// session timeout gets its old assignment back without a rebalance: the
+// other member's session goes on and the generation stays. Then
+// RemoveMemberFromConsumerGroup (LeaveGroup v3 by instance id) removes one.
+func TestSaramaStaticMembership(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, group = "sarama-static", "sarama-static-g"
+	CreateTopic(t, c.Bootstrap(), topic, 4, nil)
+	ctx := testContext(t, 28*time.Second)
+	static := func(id string) *sarama.Config {
+		cfg := groupConfig()
+		cfg.Consumer.Group.InstanceId = id
+		return cfg
+	}
+	a, b := newGroupRecorder("a"), newGroupRecorder("b")
+	stopA := runGroupMember(t, ctx, c.Bootstrap(), group, topic, static("inst-a"), a)
+	runGroupMember(t, ctx, c.Bootstrap(), group, topic, static("inst-b"), b)
+	waitUntil(t, 15*time.Second, "static members a and b share the partitions 2/2", func() bool {
+		ca, _, _ := a.state()
+		cb, _, _ := b.state()
+		return len(ca) == 2 && len(cb) == 2
+	})
+	// Let the group settle so no rebalance is still pending.
+	time.Sleep(time.Second)
+	claimsA, _, _ := a.state()
+	gensB := b.generations()
+	gen := gensB[len(gensB)-1]
+
+	stopA() // a static member leaves without LeaveGroup
+	a2 := newGroupRecorder("a2")
+	runGroupMember(t, ctx, c.Bootstrap(), group, topic, static("inst-a"), a2)
+	waitUntil(t, 10*time.Second, "restarted static member a gets a session", func() bool {
+		_, _, n := a2.state()
+		return n > 0
+	})
+	claimsA2, _, _ := a2.state()
+	if g := a2.generations()[0]; g != gen || fmt.Sprint(claimsA2) != fmt.Sprint(claimsA) {
+		t.Errorf("restarted static member: generation %d partitions %v; want generation %d partitions %v (no rebalance)", g, claimsA2, gen, claimsA)
+	}
+	time.Sleep(time.Second)
+	if gs := b.generations(); len(gs) != len(gensB) {
+		t.Errorf("member b went through generations %v after a's restart; a static rejoin must not rebalance (had %v)", gs, gensB)
+	}
+
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := adm.DescribeConsumerGroups([]string{group})
+	if err != nil || len(desc) != 1 {
+		t.Fatalf("DescribeConsumerGroups: %v", err)
+	}
+	instances := []string{}
+	for _, m := range desc[0].Members {
+		if m.GroupInstanceId != nil {
+			instances = append(instances, *m.GroupInstanceId)
+		}
+	}
+	sort.Strings(instances)
+	if fmt.Sprint(instances) != "[inst-a inst-b]" {
+		t.Errorf("DescribeConsumerGroups instance ids %v, want [inst-a inst-b]", instances)
+	}
+	resp, err := adm.RemoveMemberFromConsumerGroup(group, []string{"inst-b", "inst-nope"})
+	if err != nil {
+		t.Fatalf("RemoveMemberFromConsumerGroup: %v", err)
+	}
+	got := map[string]sarama.KError{}
+	for _, m := range resp.Members {
+		if m.GroupInstanceId != nil {
+			got[*m.GroupInstanceId] = m.Err
+		}
+	}
+	if got["inst-b"] != sarama.ErrNoError || got["inst-nope"] != sarama.ErrUnknownMemberId {
+		t.Errorf("RemoveMemberFromConsumerGroup results %v; want inst-b ok, inst-nope UNKNOWN_MEMBER_ID", got)
+	}
+}
+
+// TestSaramaProducerEdgeCases: idempotent producer, auto-created topic,
+// a message over message.max.bytes, acks=all below min.insync.replicas,
+// LogAppendTime topics, tombstones and null keys.
+func TestSaramaProducerEdgeCases(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+
+	t.Run("idempotent", func(t *testing.T) {
+		const topic = "sarama-idem"
+		CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		cfg.Producer.Idempotent = true
+		cfg.Producer.RequiredAcks = sarama.WaitForAll
+		cfg.Net.MaxOpenRequests = 1
+		cfg.Producer.Compression = sarama.CompressionSnappy
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatalf("NewSyncProducer idempotent: %v", err)
+		}
+		defer prod.Close()
+		for i := 0; i < 20; i++ {
+			_, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(fmt.Sprint(i))})
+			if err != nil || off != int64(i) {
+				t.Fatalf("idempotent SendMessage %d: offset %d, %v", i, off, err)
+			}
+		}
+		recs := ConsumeAll(t, c.Bootstrap(), topic, 10*time.Second)[0]
+		if len(recs) != 20 || recs[0].ProducerID < 0 || recs[19].ProducerID != recs[0].ProducerID || recs[19].ProducerEpoch != 0 {
+			t.Errorf("idempotent records: %d, producer id %d", len(recs), recs[0].ProducerID)
+		}
+	})
+
+	t.Run("auto-create", func(t *testing.T) {
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod.Close()
+		p, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: "sarama-auto-created", Value: sarama.StringEncoder("x")})
+		if err != nil || p != 0 || off != 0 {
+			t.Errorf("SendMessage to a new topic (auto.create.topics.enable=true): partition %d offset %d, %v", p, off, err)
+		}
+	})
+
+	t.Run("too-large", func(t *testing.T) {
+		const topic = "sarama-large"
+		CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		cfg.Producer.MaxMessageBytes = 4 << 20 // let it through the client's own check
+		cfg.Producer.Retry.Max = 0
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod.Close()
+		_, _, err = prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.ByteEncoder(bytes.Repeat([]byte("x"), 1100000))})
+		if !errors.Is(err, sarama.ErrMessageSizeTooLarge) {
+			t.Errorf("1.1 MB message: %v, want %v (message.max.bytes 1048588)", err, sarama.ErrMessageSizeTooLarge)
+		}
+		// Just under the limit is accepted.
+		_, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.ByteEncoder(bytes.Repeat([]byte("y"), 1000000))})
+		if err != nil || off != 0 {
+			t.Errorf("1 MB message: offset %d, %v", off, err)
+		}
+		// A consumer whose fetch size is smaller than the message still gets
+		// it: Kafka returns the first batch whole (KIP-74).
+		ccfg := saramaConfig(sarama.V2_8_0_0)
+		ccfg.Consumer.Fetch.Default = 1024
+		ccfg.Consumer.Fetch.Max = 4096
+		got := saramaConsume(t, saramaClient(t, c.Bootstrap(), ccfg), topic, 0, sarama.OffsetOldest, 1, 10*time.Second)
+		if len(got[0].Value) != 1000000 {
+			t.Errorf("consumed %d bytes, want 1000000", len(got[0].Value))
+		}
+	})
+
+	t.Run("not-enough-replicas", func(t *testing.T) {
+		const topic = "sarama-minisr"
+		CreateTopic(t, c.Bootstrap(), topic, 1, map[string]*string{"min.insync.replicas": strPtr("2")})
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		cfg.Producer.RequiredAcks = sarama.WaitForAll
+		cfg.Producer.Retry.Max = 0
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod.Close()
+		_, _, err = prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("x")})
+		if !errors.Is(err, sarama.ErrNotEnoughReplicas) {
+			t.Errorf("acks=all with ISR 1 < min.insync.replicas 2: %v, want %v", err, sarama.ErrNotEnoughReplicas)
+		}
+		cfg1 := saramaConfig(sarama.V2_8_0_0)
+		cfg1.Producer.RequiredAcks = sarama.WaitForLocal
+		prod1, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod1.Close()
+		if _, _, err := prod1.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("y")}); err != nil {
+			t.Errorf("acks=1 ignores min.insync.replicas: %v", err)
+		}
+	})
+
+	t.Run("log-append-time-and-nulls", func(t *testing.T) {
+		const topic = "sarama-lat"
+		CreateTopic(t, c.Bootstrap(), topic, 1, map[string]*string{"message.timestamp.type": strPtr("LogAppendTime")})
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod.Close()
+		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		before := time.Now().Add(-2 * time.Second)
+		msgs := []*sarama.ProducerMessage{
+			{Topic: topic, Key: sarama.StringEncoder("k"), Value: nil, Timestamp: old}, // tombstone
+			{Topic: topic, Value: sarama.StringEncoder("no key"), Timestamp: old,
+				Headers: []sarama.RecordHeader{{Key: []byte("empty"), Value: nil}}},
+		}
+		if err := prod.SendMessages(msgs); err != nil {
+			t.Fatalf("SendMessages: %v", err)
+		}
+		got := saramaConsume(t, saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0)), topic, 0, sarama.OffsetOldest, 2, 10*time.Second)
+		for _, m := range got {
+			if m.Timestamp.Before(before) || m.Timestamp.After(time.Now().Add(2*time.Second)) {
+				t.Errorf("offset %d: timestamp %v, want the broker's append time (LogAppendTime), not %v", m.Offset, m.Timestamp, old)
+			}
+		}
+		if got[0].Value != nil || string(got[0].Key) != "k" {
+			t.Errorf("tombstone: key %q value %v, want k and null", got[0].Key, got[0].Value)
+		}
+		if got[1].Key != nil || string(got[1].Value) != "no key" {
+			t.Errorf("null key: key %v value %q", got[1].Key, got[1].Value)
+		}
+		if len(got[1].Headers) != 1 || string(got[1].Headers[0].Key) != "empty" || len(got[1].Headers[0].Value) != 0 {
+			t.Errorf("header with null value: %+v", got[1].Headers)
+		}
+	})
 }
