@@ -364,3 +364,90 @@ func TestConfluentAdminClient(t *testing.T) {
 		t.Errorf("deleted topic still listed after 15 s")
 	}
 }
+
+// TestConfluentOffsetLookups checks get_watermark_offsets, offsets_for_times
+// (before, between and after the records) and reading an assigned
+// partition from a seeked offset, with the record timestamps.
+func TestConfluentOffsetLookups(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, nil)
+	const topic = "confluent-lookups"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	p0 := int32(0)
+	var first, second []confluentRecord
+	for i := 0; i < 5; i++ {
+		first = append(first, confluentRecord{Topic: topic, Key: "k", Value: fmt.Sprintf("a%d", i), Partition: &p0})
+		second = append(second, confluentRecord{Topic: topic, Key: "k", Value: fmt.Sprintf("b%d", i), Partition: &p0})
+	}
+	t0 := time.Now().Add(-time.Second).UnixMilli()
+	confluentProduce(t, c.Bootstrap(), map[string]any{"acks": "all"}, first)
+	time.Sleep(100 * time.Millisecond)
+	mid := time.Now().UnixMilli()
+	time.Sleep(100 * time.Millisecond)
+	confluentProduce(t, c.Bootstrap(), map[string]any{"acks": "all"}, second)
+
+	var out struct {
+		Watermarks map[string][2]int64 `json:"watermarks"`
+		ByTime     map[string][2]any   `json:"by_time"`
+		Read       [][4]any            `json:"read"`
+	}
+	runConfluent(t, map[string]any{"mode": "lookups", "bootstrap": c.Bootstrap(), "topic": topic, "partitions": 2,
+		"times": map[string]int64{"before": t0, "mid": mid, "future": time.Now().Add(time.Hour).UnixMilli()},
+		"seek": 3, "count": 7}, &out)
+	if w := out.Watermarks["0"]; w != [2]int64{0, 10} {
+		t.Errorf("watermarks partition 0: %v, want [0 10]", w)
+	}
+	if w := out.Watermarks["1"]; w != [2]int64{0, 0} {
+		t.Errorf("watermarks partition 1: %v, want [0 0]", w)
+	}
+	// Offsets come back as JSON numbers; errors as names or null.
+	wantByTime := map[string]string{"before": "[0 <nil>]", "mid": "[5 <nil>]", "future": "[-1 <nil>]"}
+	for k, want := range wantByTime {
+		if got := fmt.Sprint(out.ByTime[k]); got != want {
+			t.Errorf("offsets_for_times %s: %s, want %s", k, got, want)
+		}
+	}
+	if len(out.Read) != 7 {
+		t.Fatalf("read %d records from offset 3, want 7: %v", len(out.Read), out.Read)
+	}
+	for i, r := range out.Read {
+		off, _ := r[0].(float64)
+		if int(off) != 3+i {
+			t.Errorf("record %d at offset %v, want %d", i, r[0], 3+i)
+		}
+		// Timestamp type 1 = CreateTime.
+		if ty, _ := r[2].(float64); ty != 1 {
+			t.Errorf("record at %v: timestamp type %v, want 1 (CreateTime)", r[0], r[2])
+		}
+	}
+}
+
+// TestConfluentCooperativeSticky runs two librdkafka consumers with the
+// cooperative-sticky assignor: when the second joins, the first keeps
+// half of its partitions (only the moved ones are revoked).
+func TestConfluentCooperativeSticky(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, nil)
+	const topic = "confluent-coop"
+	CreateTopic(t, c.Bootstrap(), topic, 4, nil)
+	var out struct {
+		First   []int32 `json:"first"`
+		C1      []int32 `json:"c1"`
+		C2      []int32 `json:"c2"`
+		Events1 [][]any `json:"events1"`
+		Events2 [][]any `json:"events2"`
+	}
+	runConfluent(t, map[string]any{"mode": "coop", "bootstrap": c.Bootstrap(), "topic": topic,
+		"group": "confluent-coop-g", "partitions": 4}, &out)
+	if fmt.Sprint(out.First) != "[0 1 2 3]" {
+		t.Errorf("first consumer alone: %v, want [0 1 2 3]", out.First)
+	}
+	if len(out.C1) != 2 || len(out.C2) != 2 {
+		t.Errorf("after the second joined: %v and %v, want 2 partitions each (events %v / %v)", out.C1, out.C2, out.Events1, out.Events2)
+	}
+	for _, e := range out.Events1 {
+		if e[0] == "revoke" && len(e[1].([]any)) > 2 {
+			t.Errorf("first consumer had %v revoked; cooperative rebalancing revokes only moved partitions", e[1])
+		}
+	}
+}

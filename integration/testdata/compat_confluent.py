@@ -162,10 +162,76 @@ def admin(spec):
     return out
 
 
+def lookups(spec):
+    """Offset lookups without a group: watermarks, offsets_for_times, and
+    reading from an assigned, seeked partition."""
+    c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": "lookups-unused",
+                  "enable.auto.commit": False, "socket.timeout.ms": 10000})
+    t = spec["topic"]
+    out = {"watermarks": {}, "by_time": {}, "read": []}
+    for p in range(spec["partitions"]):
+        lo, hi = c.get_watermark_offsets(TopicPartition(t, p), timeout=10)
+        out["watermarks"][str(p)] = [lo, hi]
+    for name, ts in spec["times"].items():
+        res = c.offsets_for_times([TopicPartition(t, 0, ts)], timeout=10)
+        out["by_time"][name] = [res[0].offset, err_name(res[0].error)]
+    c.assign([TopicPartition(t, 0, spec["seek"])])
+    deadline = time.time() + 15
+    while len(out["read"]) < spec["count"] and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is None or m.error():
+            continue
+        out["read"].append([m.offset(), dec(m.value()), m.timestamp()[0], m.timestamp()[1]])
+    c.close()
+    return out
+
+
+def coop(spec):
+    """Two cooperative-sticky consumers: the second one joining moves half
+    of the partitions without revoking the rest (incremental rebalance)."""
+    def new(name, events):
+        c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": spec["group"],
+                      "partition.assignment.strategy": "cooperative-sticky",
+                      "session.timeout.ms": 6000, "heartbeat.interval.ms": 300,
+                      "auto.offset.reset": "earliest"})
+
+        def on_assign(consumer, parts):
+            events.append(["assign", sorted(p.partition for p in parts)])
+            consumer.incremental_assign(parts)
+
+        def on_revoke(consumer, parts):
+            events.append(["revoke", sorted(p.partition for p in parts)])
+            consumer.incremental_unassign(parts)
+
+        c.subscribe([spec["topic"]], on_assign=on_assign, on_revoke=on_revoke)
+        return c
+
+    ev1, ev2 = [], []
+    c1 = new("c1", ev1)
+    deadline = time.time() + 15
+    while time.time() < deadline and len(c1.assignment()) < spec["partitions"]:
+        c1.poll(0.2)
+    first = sorted(p.partition for p in c1.assignment())
+    c2 = new("c2", ev2)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        c1.poll(0.1)
+        c2.poll(0.1)
+        a1, a2 = c1.assignment(), c2.assignment()
+        if len(a1) + len(a2) == spec["partitions"] and len(a2) > 0 and len(a1) > 0:
+            break
+    out = {"first": first, "c1": sorted(p.partition for p in c1.assignment()),
+           "c2": sorted(p.partition for p in c2.assignment()), "events1": ev1, "events2": ev2}
+    c2.close()
+    c1.close()
+    return out
+
+
 def main():
     spec = json.load(sys.stdin)
     mode = spec["mode"]
-    out = {"produce": produce, "consume": consume, "admin": admin}[mode](spec)
+    out = {"produce": produce, "consume": consume, "admin": admin, "lookups": lookups,
+           "coop": coop}[mode](spec)
     json.dump(out, sys.stdout)
 
 
