@@ -451,3 +451,55 @@ func TestConfluentCooperativeSticky(t *testing.T) {
 		}
 	}
 }
+
+// TestConfluentOldProtocols runs librdkafka without ApiVersions
+// (api.version.request=false) and broker.version.fallback 0.9.0 (message
+// format v0, Produce v1, Fetch v1) and 0.10.0 (format v1), producing with
+// gzip and consuming in a group, so the broker converts formats for it.
+func TestConfluentOldProtocols(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, nil)
+	for _, fallback := range []string{"0.9.0", "0.10.0"} {
+		t.Run(fallback, func(t *testing.T) {
+			topic := "confluent-old-" + strings.ReplaceAll(fallback, ".", "")
+			CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+			old := map[string]any{"api.version.request": false, "broker.version.fallback": fallback}
+			var recs []confluentRecord
+			for i := 0; i < 6; i++ {
+				recs = append(recs, confluentRecord{Topic: topic, Key: "k", Value: fmt.Sprintf("old-%d", i)})
+			}
+			cfg := map[string]any{"compression.type": "gzip", "acks": "all"}
+			for k, v := range old {
+				cfg[k] = v
+			}
+			res := confluentProduce(t, c.Bootstrap(), cfg, recs)
+			for i, d := range res {
+				if d != nil && d.Error == nil && d.Offset != int64(i) {
+					t.Errorf("record %d delivered at offset %d", i, d.Offset)
+				}
+			}
+			// Also records written in format v2 by a current client.
+			confluentProduce(t, c.Bootstrap(), map[string]any{"compression.type": "lz4"},
+				[]confluentRecord{{Topic: topic, Key: "k", Value: "new-0"}, {Topic: topic, Key: "k", Value: "new-1"}})
+			var out confluentConsumeOut
+			runConfluent(t, map[string]any{"mode": "consume", "bootstrap": c.Bootstrap(), "topic": topic,
+				"group": "confluent-old-g-" + fallback, "count": 8, "config": old}, &out)
+			if len(out.Errors) > 0 {
+				t.Errorf("consumer errors: %v", out.Errors)
+			}
+			var vals []string
+			for i, m := range out.Messages {
+				vals = append(vals, m.Value)
+				if m.Offset != int64(i) || m.Key != "k" {
+					t.Errorf("message %d: offset %d key %q", i, m.Offset, m.Key)
+				}
+			}
+			if got := fmt.Sprint(vals); got != "[old-0 old-1 old-2 old-3 old-4 old-5 new-0 new-1]" {
+				t.Errorf("consumed %s", got)
+			}
+			if out.CommitError != nil || out.Committed["0"] != 8 {
+				t.Errorf("commit: %v, committed %v; want 8", errName(out.CommitError), out.Committed)
+			}
+		})
+	}
+}
