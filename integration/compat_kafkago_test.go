@@ -8,6 +8,7 @@ package integration
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -724,5 +725,165 @@ func TestKafkaGoClientProduceFetchAdmin(t *testing.T) {
 		ResourcePatternTypeFilter: kafka.PatternTypeAny, Operation: kafka.ACLOperationTypeAny, PermissionType: kafka.ACLPermissionTypeAny}})
 	if err == nil || !strings.Contains(err.Error(), "EOF") {
 		t.Errorf("DescribeACLs: %v; want the connection closed (EOF) while ACLs are not served", err)
+	}
+}
+
+// TestKafkaGoReaderExtras: Reader.SetOffsetAt, ReadLag and Lag, a group
+// Reader over several topics (GroupTopics), and a Writer that creates its
+// topic (AllowAutoTopicCreation).
+func TestKafkaGoReaderExtras(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	ctx := testContext(t, 28*time.Second)
+	const topic = "kgo-extras"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+	w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	for i := 0; i < 5; i++ {
+		if err := w.WriteMessages(ctx, kafka.Message{Value: []byte(fmt.Sprintf("t%d", i))}); err != nil {
+			t.Fatalf("WriteMessages: %v", err)
+		}
+	}
+	mid := time.Now()
+	time.Sleep(50 * time.Millisecond)
+	for i := 5; i < 10; i++ {
+		if err := w.WriteMessages(ctx, kafka.Message{Value: []byte(fmt.Sprintf("t%d", i))}); err != nil {
+			t.Fatalf("WriteMessages: %v", err)
+		}
+	}
+	_ = w.Close()
+
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{c.B().Addr()}, Topic: topic, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	if err := r.SetOffsetAt(ctx, mid); err != nil {
+		t.Fatalf("SetOffsetAt: %v", err)
+	}
+	m, err := r.ReadMessage(ctx)
+	if err != nil || m.Offset != 5 || string(m.Value) != "t5" {
+		t.Errorf("ReadMessage after SetOffsetAt(mid): offset %d %q, %v; want 5 t5", m.Offset, m.Value, err)
+	}
+	lag, err := r.ReadLag(ctx)
+	if err != nil || lag != 4 {
+		t.Errorf("ReadLag: %d, %v; want 4", lag, err)
+	}
+
+	// A group over two topics.
+	const other = "kgo-extras-2"
+	CreateTopic(t, c.Bootstrap(), other, 2, nil)
+	w2 := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: other, Transport: &kafka.Transport{},
+		BatchTimeout: 5 * time.Millisecond, Balancer: &kafka.RoundRobin{}}
+	if err := w2.WriteMessages(ctx, kafka.Message{Value: []byte("o0")}, kafka.Message{Value: []byte("o1")}); err != nil {
+		t.Fatalf("WriteMessages %s: %v", other, err)
+	}
+	_ = w2.Close()
+	gr := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{c.B().Addr()}, GroupID: "kgo-extras-g",
+		GroupTopics: []string{topic, other}, StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond,
+		HeartbeatInterval: 500 * time.Millisecond, JoinGroupBackoff: 200 * time.Millisecond,
+		ErrorLogger: kafkaGoLogger("group reader error: ")})
+	defer gr.Close()
+	perTopic := map[string]int{}
+	for i := 0; i < 12; i++ {
+		m, err := gr.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("group reader over two topics, message %d: %v", i, err)
+		}
+		perTopic[m.Topic]++
+	}
+	if perTopic[topic] != 10 || perTopic[other] != 2 {
+		t.Errorf("group reader over two topics read %v, want 10 and 2", perTopic)
+	}
+
+	// A writer that creates its topic on first use: the first metadata
+	// answer is LEADER_NOT_AVAILABLE while Kafka creates it; the writer retries.
+	aw := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: "kgo-autocreated", AllowAutoTopicCreation: true,
+		Transport: &kafka.Transport{}, BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	defer aw.Close()
+	var werr error
+	for attempt := 0; attempt < 20; attempt++ {
+		if werr = aw.WriteMessages(ctx, kafka.Message{Value: []byte("auto")}); werr == nil {
+			break
+		}
+		if !errors.Is(werr, kafka.LeaderNotAvailable) && !errors.Is(werr, kafka.UnknownTopicOrPartition) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if werr != nil {
+		t.Errorf("writing to an auto-created topic: %v", werr)
+	}
+}
+
+// TestKafkaGoThreeBrokers writes with acks=all to a replicated topic whose
+// leaders are spread over three brokers, reads it back in a group, and
+// checks that a produce sent to a follower gets NOT_LEADER_FOR_PARTITION.
+func TestKafkaGoThreeBrokers(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartClusterN(t, 3, map[string]string{"offsets.topic.replication.factor": "3"})
+	const topic = "kgo-rf3"
+	ctx := testContext(t, 28*time.Second)
+	cl := &kafka.Client{Addr: kafka.TCP(c.Brokers[0].Addr()), Timeout: 10 * time.Second}
+	ct, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: topic, NumPartitions: 3, ReplicationFactor: 3}}})
+	if err != nil || ct.Errors[topic] != nil {
+		t.Fatalf("CreateTopics rf=3: %v / %v", err, ct)
+	}
+	var md *kafka.MetadataResponse
+	waitUntil(t, 20*time.Second, "3 partitions with 3 in-sync replicas", func() bool {
+		md, err = cl.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+		if err != nil || len(md.Topics) != 1 || len(md.Topics[0].Partitions) != 3 {
+			return false
+		}
+		for _, p := range md.Topics[0].Partitions {
+			if len(p.Isr) != 3 || p.Leader.ID < 1 {
+				return false
+			}
+		}
+		return true
+	})
+	if len(md.Brokers) != 3 {
+		t.Errorf("Metadata lists %d brokers, want 3", len(md.Brokers))
+	}
+	// kafka.TCP takes one address per argument (a comma-separated string
+	// would make kafka-go index past its network list).
+	w := &kafka.Writer{Addr: kafka.TCP(strings.Split(c.Bootstrap(), ",")...), Topic: topic, Transport: &kafka.Transport{},
+		Balancer: &kafka.RoundRobin{}, RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+	var msgs []kafka.Message
+	for i := 0; i < 30; i++ {
+		msgs = append(msgs, kafka.Message{Value: []byte(strconv.Itoa(i))})
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatalf("WriteMessages acks=all: %v", err)
+	}
+	_ = w.Close()
+
+	// Produce straight to a follower of partition 0.
+	p0 := md.Topics[0].Partitions[0]
+	var follower kafka.Broker
+	for _, r := range p0.Replicas {
+		if r.ID != p0.Leader.ID {
+			follower = r
+			break
+		}
+	}
+	fconn, err := (&kafka.Dialer{Timeout: 5 * time.Second}).DialPartition(ctx, "tcp", net.JoinHostPort(follower.Host, strconv.Itoa(follower.Port)),
+		kafka.Partition{Topic: topic, ID: 0, Leader: follower})
+	if err != nil {
+		t.Fatalf("DialPartition on follower: %v", err)
+	}
+	defer fconn.Close()
+	_ = fconn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := fconn.WriteMessages(kafka.Message{Value: []byte("to-follower")}); !errors.Is(err, kafka.NotLeaderForPartition) {
+		t.Errorf("produce to follower %d of partition 0: %v, want %v", follower.ID, err, kafka.NotLeaderForPartition)
+	}
+
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: strings.Split(c.Bootstrap(), ","), GroupID: "kgo-rf3-g", Topic: topic,
+		StartOffset: kafka.FirstOffset, MaxWait: 200 * time.Millisecond, HeartbeatInterval: 500 * time.Millisecond,
+		JoinGroupBackoff: 200 * time.Millisecond, ErrorLogger: kafkaGoLogger("reader error: ")})
+	defer r.Close()
+	seen := map[string]bool{}
+	for len(seen) < 30 {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("group ReadMessage after %d: %v", len(seen), err)
+		}
+		seen[string(m.Value)] = true
 	}
 }
