@@ -393,7 +393,7 @@ func TestConfluentOffsetLookups(t *testing.T) {
 	}
 	runConfluent(t, map[string]any{"mode": "lookups", "bootstrap": c.Bootstrap(), "topic": topic, "partitions": 2,
 		"times": map[string]int64{"before": t0, "mid": mid, "future": time.Now().Add(time.Hour).UnixMilli()},
-		"seek": 3, "count": 7}, &out)
+		"seek":  3, "count": 7}, &out)
 	if w := out.Watermarks["0"]; w != [2]int64{0, 10} {
 		t.Errorf("watermarks partition 0: %v, want [0 10]", w)
 	}
