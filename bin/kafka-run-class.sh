@@ -40,6 +40,9 @@ case "$CLASS" in
   kafka.tools.DumpLogSegments) run_tool dump-log "$@" ;;
   org.apache.kafka.tools.ProducerPerformance) run_tool producer-perf-test "$@" ;;
   kafka.tools.ConsumerPerformance) run_tool consumer-perf-test "$@" ;;
+  kafka.admin.LeaderElectionCommand) run_tool leader-election "$@" ;;
+  kafka.admin.ReassignPartitionsCommand) run_tool reassign-partitions "$@" ;;
+  kafka.admin.PreferredReplicaLeaderElectionCommand) run_tool preferred-replica-election "$@" ;;
   *)
     echo "Unknown class $CLASS: this broker's tools are kafka.admin.TopicCommand, kafka.tools.ConsoleProducer," >&2
     echo "kafka.tools.ConsoleConsumer, kafka.admin.ConsumerGroupCommand, kafka.tools.DumpLogSegments," >&2

@@ -36,6 +36,10 @@ func Commands() map[string]func(args []string) int {
 		"producer-perf-test": wrap(runProducerPerf),
 		"consumer-perf-test": wrap(runConsumerPerf),
 		"consumer-groups":    wrap(runConsumerGroups),
+
+		"leader-election":            wrap(runLeaderElection),
+		"reassign-partitions":        wrap(runReassignPartitions),
+		"preferred-replica-election": wrap(runPreferredReplicaElection),
 	}
 }
 
