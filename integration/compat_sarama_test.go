@@ -1275,3 +1275,116 @@ func TestSaramaProducerEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// TestSaramaAdminDetails checks details sarama users rely on: config
+// synonyms, the broker-logger resource, metadata for unknown and internal
+// topics, re-creating a topic right after deleting it (sarama's functional
+// test setup does this), and a read_committed consumer.
+func TestSaramaAdminDetails(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cl := saramaClient(t, c.Bootstrap(), cfg)
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const topic = "sarama-details"
+	if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1,
+		ConfigEntries: map[string]*string{"retention.ms": strPtr("3600000")}}, false); err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+
+	// Synonyms (DescribeConfigs v1+ with include_synonyms), as Kafka builds
+	// them: the topic override first, then the broker key's dynamic, static
+	// and default values, dropping those before the topic key's own broker
+	// synonym (so retention.ms, whose broker value comes from
+	// log.retention.hours, lists only the override).
+	results, err := adm.DescribeConfigs([]*sarama.ConfigResource{{Type: sarama.TopicResource, Name: topic,
+		ConfigNames: []string{"retention.ms", "segment.bytes", "cleanup.policy"}}},
+		sarama.DescribeConfigsOptions{IncludeSynonyms: true})
+	if err != nil || len(results) != 1 || results[0].ErrorCode != 0 || len(results[0].Configs) != 3 {
+		t.Fatalf("DescribeConfigs with synonyms: %+v, %v", results, err)
+	}
+	wantSyns := map[string]string{
+		"retention.ms":   "Topic [retention.ms=3600000/Topic]",
+		"segment.bytes":  "StaticBroker [log.segment.bytes=1073741824/StaticBroker log.segment.bytes=1073741824/Default]",
+		"cleanup.policy": "Default [log.cleanup.policy=delete/Default]",
+	}
+	for _, e := range results[0].Configs {
+		var syns []string
+		for _, s := range e.Synonyms {
+			syns = append(syns, fmt.Sprintf("%s=%s/%s", s.ConfigName, s.ConfigValue, s.Source))
+		}
+		if got := fmt.Sprintf("%s %v", e.Source, syns); got != wantSyns[e.Name] {
+			t.Errorf("%s: source and synonyms %s, want %s", e.Name, got, wantSyns[e.Name])
+		}
+	}
+
+	// Kafka 2.8 describes broker loggers (resource type 8, BROKER_LOGGER).
+	loggers, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.BrokerLoggerResource, Name: "1"})
+	if err != nil || len(loggers) == 0 {
+		t.Errorf("DescribeConfig BROKER_LOGGER 1: %d entries, %v; Kafka 2.8 lists the broker's loggers and levels", len(loggers), err)
+	}
+
+	md, err := adm.DescribeTopics([]string{"sarama-no-such-topic"})
+	if err != nil || len(md) != 1 || !errors.Is(md[0].Err, sarama.ErrUnknownTopicOrPartition) {
+		t.Errorf("DescribeTopics of an unknown topic: %+v, %v; want UNKNOWN_TOPIC_OR_PARTITION (admin metadata does not auto-create)", md, err)
+	}
+
+	// __consumer_offsets exists after the first group lookup and is internal.
+	if _, err := cl.Coordinator("sarama-details-g"); err != nil {
+		t.Fatalf("Coordinator: %v", err)
+	}
+	md, err = adm.DescribeTopics([]string{"__consumer_offsets"})
+	if err != nil || len(md) != 1 || md[0].Err != sarama.ErrNoError || !md[0].IsInternal || len(md[0].Partitions) != 50 {
+		t.Errorf("DescribeTopics __consumer_offsets: %+v, %v; want internal with 50 partitions", md, err)
+	}
+
+	// Produce, delete, re-create at once (retrying while Kafka still
+	// reports the topic as marked for deletion), and see an empty topic.
+	sp, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	for i := 0; i < 3; i++ {
+		if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("old")}); err != nil {
+			t.Fatalf("SendMessage: %v", err)
+		}
+	}
+	if err := adm.DeleteTopic(topic); err != nil {
+		t.Fatalf("DeleteTopic: %v", err)
+	}
+	var createErr error
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		createErr = adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false)
+		if createErr == nil || !errors.Is(createErr, sarama.ErrTopicAlreadyExists) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if createErr != nil {
+		t.Fatalf("re-creating %s after deletion: %v", topic, createErr)
+	}
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+	var p int32
+	var off int64
+	waitUntil(t, 10*time.Second, "produce to the re-created topic", func() bool {
+		p, off, err = sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("new")})
+		return err == nil
+	})
+	if p != 0 || off != 0 {
+		t.Errorf("first message of the re-created topic at %d/%d, want partition 0 offset 0", p, off)
+	}
+	// A read_committed consumer (Fetch isolation level 1) sees everything
+	// up to the last stable offset, which without transactions is the high watermark.
+	rc := saramaConfig(sarama.V2_8_0_0)
+	rc.Consumer.IsolationLevel = sarama.ReadCommitted
+	got := saramaConsume(t, saramaClient(t, c.Bootstrap(), rc), topic, 0, sarama.OffsetOldest, 1, 10*time.Second)
+	if string(got[0].Value) != "new" || got[0].Offset != 0 {
+		t.Errorf("re-created topic starts with offset %d %q, want 0 \"new\"", got[0].Offset, got[0].Value)
+	}
+}
