@@ -30,17 +30,11 @@ func (a *KafkaApis) handleElectLeaders(req *kmsg.ElectLeadersRequest) kmsg.Respo
 		resp.ErrorCode = kerr.NotController.Code
 		return resp
 	}
-	byTopic := map[string]int{}
-	for _, tp := range sortedKeys(results) {
-		r := results[tp]
-		i, ok := byTopic[tp.Topic]
-		if !ok {
-			t := kmsg.NewElectLeadersResponseTopic()
-			t.Topic = tp.Topic
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			byTopic[tp.Topic] = i
-		}
+	eachByTopic(results, func(topic string) {
+		t := kmsg.NewElectLeadersResponseTopic()
+		t.Topic = topic
+		resp.Topics = append(resp.Topics, t)
+	}, func(tp zkutil.TopicPartition, r controller.ElectionResult) {
 		p := kmsg.NewElectLeadersResponseTopicPartition()
 		p.Partition = tp.Partition
 		if r.Err != nil {
@@ -48,7 +42,8 @@ func (a *KafkaApis) handleElectLeaders(req *kmsg.ElectLeadersRequest) kmsg.Respo
 			msg := r.Message
 			p.ErrorMessage = &msg
 		}
-		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, p)
-	}
+		last := &resp.Topics[len(resp.Topics)-1]
+		last.Partitions = append(last.Partitions, p)
+	})
 	return resp
 }

@@ -127,6 +127,10 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleCreatePartitions(body), nil
 	case *kmsg.DescribeConfigsRequest:
 		return a.handleDescribeConfigs(body), nil
+	case *kmsg.AlterConfigsRequest:
+		return a.handleAlterConfigs(body), nil
+	case *kmsg.IncrementalAlterConfigsRequest:
+		return a.handleIncrementalAlterConfigs(body), nil
 	case *kmsg.LeaderAndISRRequest:
 		return a.replicas.BecomeLeaderOrFollower(body), nil
 	case *kmsg.UpdateMetadataRequest:
@@ -223,6 +227,19 @@ func errorMessage(err error) *string {
 }
 
 func millis(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+// eachByTopic walks m in topic and partition order, calling newTopic before
+// the first partition of each topic: responses list partitions per topic.
+func eachByTopic[V any](m map[zkutil.TopicPartition]V, newTopic func(topic string), add func(tp zkutil.TopicPartition, v V)) {
+	last := ""
+	for i, tp := range sortedKeys(m) {
+		if i == 0 || tp.Topic != last {
+			newTopic(tp.Topic)
+			last = tp.Topic
+		}
+		add(tp, m[tp])
+	}
+}
 
 func sortedKeys[V any](m map[zkutil.TopicPartition]V) []zkutil.TopicPartition {
 	out := make([]zkutil.TopicPartition, 0, len(m))

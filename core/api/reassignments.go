@@ -4,6 +4,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/zkutil"
 )
 
@@ -26,17 +27,11 @@ func (a *KafkaApis) handleAlterPartitionReassignments(req *kmsg.AlterPartitionAs
 		resp.ErrorCode = kerr.NotController.Code
 		return resp
 	}
-	byTopic := map[string]int{}
-	for _, tp := range sortedKeys(results) {
-		r := results[tp]
-		i, ok := byTopic[tp.Topic]
-		if !ok {
-			t := kmsg.NewAlterPartitionAssignmentsResponseTopic()
-			t.Topic = tp.Topic
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			byTopic[tp.Topic] = i
-		}
+	eachByTopic(results, func(topic string) {
+		t := kmsg.NewAlterPartitionAssignmentsResponseTopic()
+		t.Topic = topic
+		resp.Topics = append(resp.Topics, t)
+	}, func(tp zkutil.TopicPartition, r controller.ReassignmentResult) {
 		p := kmsg.NewAlterPartitionAssignmentsResponseTopicPartition()
 		p.Partition = tp.Partition
 		if r.Err != nil {
@@ -44,8 +39,9 @@ func (a *KafkaApis) handleAlterPartitionReassignments(req *kmsg.AlterPartitionAs
 			msg := r.Message
 			p.ErrorMessage = &msg
 		}
-		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, p)
-	}
+		last := &resp.Topics[len(resp.Topics)-1]
+		last.Partitions = append(last.Partitions, p)
+	})
 	return resp
 }
 
@@ -67,25 +63,22 @@ func (a *KafkaApis) handleListPartitionReassignments(req *kmsg.ListPartitionReas
 			wanted[zkutil.TopicPartition{Topic: t.Topic, Partition: p}] = true
 		}
 	}
-	byTopic := map[string]int{}
-	for _, tp := range sortedKeys(ongoing) {
+	for tp := range ongoing {
 		if req.Topics != nil && !wanted[tp] {
-			continue
+			delete(ongoing, tp)
 		}
-		o := ongoing[tp]
-		i, ok := byTopic[tp.Topic]
-		if !ok {
-			t := kmsg.NewListPartitionReassignmentsResponseTopic()
-			t.Topic = tp.Topic
-			resp.Topics = append(resp.Topics, t)
-			i = len(resp.Topics) - 1
-			byTopic[tp.Topic] = i
-		}
+	}
+	eachByTopic(ongoing, func(topic string) {
+		t := kmsg.NewListPartitionReassignmentsResponseTopic()
+		t.Topic = topic
+		resp.Topics = append(resp.Topics, t)
+	}, func(tp zkutil.TopicPartition, o controller.OngoingReassignment) {
 		p := kmsg.NewListPartitionReassignmentsResponseTopicPartition()
 		p.Partition = tp.Partition
 		p.Replicas, p.AddingReplicas, p.RemovingReplicas = o.Replicas, nonNil(o.Adding), nonNil(o.Removing)
-		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, p)
-	}
+		last := &resp.Topics[len(resp.Topics)-1]
+		last.Partitions = append(last.Partitions, p)
+	})
 	return resp
 }
 

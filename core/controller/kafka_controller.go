@@ -110,6 +110,24 @@ func (c *KafkaController) Shutdown() {
 	}
 }
 
+// ask sends an event carrying a reply channel to the event loop and waits
+// for the answer; the loop closes the channel unanswered when this broker
+// is not the controller.
+func ask[T any](c *KafkaController, mk func(reply chan T) event) (T, error) {
+	var zero T
+	reply := make(chan T, 1)
+	c.enqueue(mk(reply))
+	select {
+	case r, ok := <-reply:
+		if !ok {
+			return zero, errNotController
+		}
+		return r, nil
+	case <-c.stopped:
+		return zero, errNotController
+	}
+}
+
 func (c *KafkaController) enqueue(e event) {
 	select {
 	case c.events <- e:

@@ -37,22 +37,14 @@ type preferredElectionZNodeEvent struct{}
 // (all of them when tps is nil), for the ElectLeaders API and
 // kafka-leader-election.sh.
 func (c *KafkaController) ElectLeaders(kind ElectionType, tps []zkutil.TopicPartition) (map[zkutil.TopicPartition]ElectionResult, error) {
-	reply := make(chan map[zkutil.TopicPartition]ElectionResult, 1)
-	c.enqueue(electLeadersEvent{kind: kind, tps: tps, reply: reply})
-	select {
-	case r := <-reply:
-		if r == nil {
-			return nil, errNotController
-		}
-		return r, nil
-	case <-c.stopped:
-		return nil, errNotController
-	}
+	return ask(c, func(reply chan map[zkutil.TopicPartition]ElectionResult) event {
+		return electLeadersEvent{kind: kind, tps: tps, reply: reply}
+	})
 }
 
 func (c *KafkaController) onElectLeaders(ev electLeadersEvent) {
 	if !c.active.Load() {
-		ev.reply <- nil
+		close(ev.reply) // closed without an answer: not the controller
 		return
 	}
 	tps := ev.tps

@@ -43,37 +43,21 @@ type reassignZNodeEvent struct{}
 // AlterPartitionReassignments starts (or, with a nil target, cancels)
 // reassignments.
 func (c *KafkaController) AlterPartitionReassignments(reqs map[zkutil.TopicPartition][]int32) (map[zkutil.TopicPartition]ReassignmentResult, error) {
-	reply := make(chan map[zkutil.TopicPartition]ReassignmentResult, 1)
-	c.enqueue(alterReassignmentsEvent{requests: reqs, reply: reply})
-	select {
-	case r := <-reply:
-		if r == nil {
-			return nil, errNotController
-		}
-		return r, nil
-	case <-c.stopped:
-		return nil, errNotController
-	}
+	return ask(c, func(reply chan map[zkutil.TopicPartition]ReassignmentResult) event {
+		return alterReassignmentsEvent{requests: reqs, reply: reply}
+	})
 }
 
 // ListPartitionReassignments returns the ongoing reassignments.
 func (c *KafkaController) ListPartitionReassignments() (map[zkutil.TopicPartition]OngoingReassignment, error) {
-	reply := make(chan map[zkutil.TopicPartition]OngoingReassignment, 1)
-	c.enqueue(listReassignmentsEvent{reply: reply})
-	select {
-	case r := <-reply:
-		if r == nil {
-			return nil, errNotController
-		}
-		return r, nil
-	case <-c.stopped:
-		return nil, errNotController
-	}
+	return ask(c, func(reply chan map[zkutil.TopicPartition]OngoingReassignment) event {
+		return listReassignmentsEvent{reply: reply}
+	})
 }
 
 func (c *KafkaController) onListReassignments(ev listReassignmentsEvent) {
 	if !c.active.Load() {
-		ev.reply <- nil
+		close(ev.reply) // closed without an answer: not the controller
 		return
 	}
 	out := make(map[zkutil.TopicPartition]OngoingReassignment, len(c.ctx.reassignments))
@@ -85,7 +69,7 @@ func (c *KafkaController) onListReassignments(ev listReassignmentsEvent) {
 
 func (c *KafkaController) onAlterReassignments(ev alterReassignmentsEvent) {
 	if !c.active.Load() {
-		ev.reply <- nil
+		close(ev.reply) // closed without an answer: not the controller
 		return
 	}
 	results := make(map[zkutil.TopicPartition]ReassignmentResult, len(ev.requests))
