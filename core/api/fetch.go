@@ -16,7 +16,10 @@ import (
 // is full.
 func (a *KafkaApis) handleFetch(req *kmsg.FetchRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
-	if req.Version >= 7 && req.SessionID != 0 {
+	// Epoch 0 (new session) and -1 (sessionless) are full fetches, whatever
+	// the session id; only an incremental fetch (epoch > 0) needs a session,
+	// and this broker keeps none.
+	if req.Version >= 7 && req.SessionEpoch > 0 {
 		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
 		return resp
 	}
