@@ -3,6 +3,9 @@ package api
 import (
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -58,6 +61,14 @@ func (a *KafkaApis) describeResource(r kmsg.DescribeConfigsRequestResource) ([]C
 			return nil, nil
 		}
 		return a.cfg.DescribeBrokerConfigs(), nil
+	case kmsg.ConfigResourceTypeBrokerLogger:
+		if r.ResourceName == "" {
+			return nil, fmt.Errorf("%w: Broker id must not be empty", kerr.InvalidRequest)
+		}
+		if id, err := strconv.Atoi(r.ResourceName); err != nil || int32(id) != a.cfg.BrokerID {
+			return nil, fmt.Errorf("%w: Unexpected broker id, expected %d but received %s", kerr.InvalidRequest, a.cfg.BrokerID, r.ResourceName)
+		}
+		return brokerLoggers(), nil
 	}
 	return nil, fmt.Errorf("%w: Unsupported resource type: %v", kerr.InvalidRequest, r.ResourceType)
 }
@@ -82,4 +93,20 @@ func describeEntry(req *kmsg.DescribeConfigsRequest, e ConfigEntry) kmsg.Describ
 		}
 	}
 	return c
+}
+
+// brokerLoggers lists the broker's loggers with their level (KIP-412). All
+// components share logrus's level, as log4j's root logger would.
+func brokerLoggers() []ConfigEntry {
+	level := strings.ToUpper(logrus.GetLevel().String())
+	if level == "WARNING" {
+		level = "WARN"
+	}
+	const dynamicBrokerLogger = 6 // DYNAMIC_BROKER_LOGGER_CONFIG
+	var out []ConfigEntry
+	for _, name := range []string{"root", "kafka", "kafka.controller", "kafka.coordinator.group", "kafka.log", "kafka.log.LogCleaner",
+		"kafka.network.SocketServer", "kafka.server.KafkaApis", "kafka.server.ReplicaManager", "kafka.zookeeper.ZooKeeperClient", "state.change.logger"} {
+		out = append(out, ConfigEntry{Name: name, Value: level, Source: dynamicBrokerLogger})
+	}
+	return out
 }
