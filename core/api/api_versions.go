@@ -36,6 +36,8 @@ var supportedVersions = map[int16][2]int16{
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
 	32: {0, 4},  // DescribeConfigs
+	33: {0, 2},  // AlterConfigs
+	44: {0, 1},  // IncrementalAlterConfigs
 	37: {0, 3},  // CreatePartitions
 	42: {0, 2},  // DeleteGroups
 	43: {0, 2},  // ElectLeaders

@@ -120,6 +120,7 @@ func (s *KafkaServer) Startup() error {
 	}
 	s.zk.OnNewSession(s.onNewSession)
 	s.controller.Startup()
+	NewConfigChangeListener(s.zk, s.replicas, s.done).Start()
 	s.log.Infof("%sstarted", s.prefix())
 	return nil
 }

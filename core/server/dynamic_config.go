@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/gokafka/kafka/core/logging"
+	"github.com/gokafka/kafka/zkutil"
+)
+
+// Dynamic configuration: alters write /config/<type>/<name> and then a
+// sequential /config/changes/config_change_N naming the entity. Every broker
+// watches /config/changes, handles the notifications it has not seen yet in
+// sequence order, re-reads the entity's config and applies it live.
+
+const (
+	// configChangeExpiration is how long notifications stay before a
+	// broker purges them (Kafka's 15 minutes).
+	configChangeExpiration = 15 * time.Minute
+	// configChangeRecheck bounds how long a lost watch (after a ZooKeeper
+	// session expiry) can delay a change.
+	configChangeRecheck = 10 * time.Second
+)
+
+// TopicConfigApplier applies a topic's current stored config to the live
+// logs and partitions (replica.ReplicaManager.RefreshTopicConfig).
+type TopicConfigApplier interface {
+	RefreshTopicConfig(topic string) error
+}
+
+// ConfigChangeListener follows /config/changes for one broker.
+type ConfigChangeListener struct {
+	zk     *zkutil.Client
+	topics TopicConfigApplier
+	done   <-chan struct{}
+	log    *logrus.Entry
+	// lastSeq is the sequence number of the last handled notification.
+	lastSeq int64
+}
+
+// NewConfigChangeListener returns a listener applying topic changes
+// through topics until done is closed.
+func NewConfigChangeListener(zk *zkutil.Client, topics TopicConfigApplier, done <-chan struct{}) *ConfigChangeListener {
+	return &ConfigChangeListener{zk: zk, topics: topics, done: done, lastSeq: -1,
+		log: logging.For("kafka.common.ZkNodeChangeNotificationListener")}
+}
+
+// Start handles the notifications present now, then follows new ones in
+// the background.
+func (l *ConfigChangeListener) Start() {
+	go l.run()
+}
+
+func (l *ConfigChangeListener) run() {
+	for {
+		fired := l.processNotifications() // nil (never fires) on error
+		select {
+		case <-l.done:
+			return
+		case <-fired:
+		case <-time.After(configChangeRecheck):
+		}
+	}
+}
+
+// waitEvent turns a one-shot ZooKeeper watch into a closed channel.
+func waitEvent[T any](ch <-chan T) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		<-ch
+		close(out)
+	}()
+	return out
+}
+
+// processNotifications handles every notification newer than the last one
+// and re-arms the child watch, which it returns (nil on error).
+func (l *ConfigChangeListener) processNotifications() <-chan struct{} {
+	children, ch, err := l.zk.GetChildrenW(zkutil.ConfigChangesPath)
+	if err != nil {
+		if !errors.Is(err, zkutil.ErrNoNode) {
+			l.log.Warnf("Error reading %s: %v", zkutil.ConfigChangesPath, err)
+		}
+		return nil
+	}
+	for _, name := range sortedNotifications(children) {
+		seq := notificationSeq(name)
+		if seq <= l.lastSeq {
+			continue
+		}
+		l.processNotification(name)
+		l.lastSeq = seq
+	}
+	return waitEvent(ch)
+}
+
+func (l *ConfigChangeListener) processNotification(name string) {
+	path := zkutil.ConfigChangesPath + "/" + name
+	data, stat, err := l.zk.GetData(path)
+	if err != nil {
+		if !errors.Is(err, zkutil.ErrNoNode) {
+			l.log.Warnf("Error reading config change notification %s: %v", path, err)
+		}
+		return
+	}
+	entityPath, err := zkutil.DecodeConfigChangeNotification(data)
+	if err != nil {
+		l.log.Errorf("Error processing config change notification %s: %v", path, err)
+	} else {
+		l.applyEntityChange(entityPath)
+	}
+	if stat != nil && time.Since(time.UnixMilli(stat.Ctime)) > configChangeExpiration {
+		// Old enough that every live broker has seen it.
+		if err := l.zk.Delete(path, -1); err != nil && !errors.Is(err, zkutil.ErrNoNode) {
+			l.log.Debugf("Could not purge %s: %v", path, err)
+		}
+	}
+}
+
+// applyEntityChange re-reads and applies one entity's config.
+func (l *ConfigChangeListener) applyEntityChange(entityPath string) {
+	typ, name, ok := strings.Cut(entityPath, "/")
+	if !ok {
+		l.log.Errorf("Invalid entity path %q in config change notification", entityPath)
+		return
+	}
+	switch typ {
+	case zkutil.ConfigTypeTopic:
+		l.log.Infof("Processing override for entityPath: %s", entityPath)
+		if err := l.topics.RefreshTopicConfig(name); err != nil {
+			l.log.Errorf("Error applying the configuration of topic %s: %v", name, err)
+		}
+	default:
+		// Broker, client and user configs are stored but not applied live yet.
+		l.log.Debugf("Ignoring config change for %s", entityPath)
+	}
+}
+
+// sortedNotifications keeps config_change_N names, in sequence order.
+func sortedNotifications(children []string) []string {
+	var out []string
+	for _, c := range children {
+		if strings.HasPrefix(c, zkutil.ConfigChangePrefix) && notificationSeq(c) >= 0 {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return notificationSeq(out[i]) < notificationSeq(out[j]) })
+	return out
+}
+
+// notificationSeq is N of config_change_N, or -1.
+func notificationSeq(name string) int64 {
+	n, err := strconv.ParseInt(strings.TrimPrefix(name, zkutil.ConfigChangePrefix), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
