@@ -43,6 +43,9 @@ case "$CLASS" in
   kafka.admin.LeaderElectionCommand) run_tool leader-election "$@" ;;
   kafka.admin.ReassignPartitionsCommand) run_tool reassign-partitions "$@" ;;
   kafka.admin.PreferredReplicaLeaderElectionCommand) run_tool preferred-replica-election "$@" ;;
+  kafka.admin.DeleteRecordsCommand) run_tool delete-records "$@" ;;
+  kafka.admin.LogDirsCommand) run_tool log-dirs "$@" ;;
+  kafka.tools.GetOffsetShell) run_tool get-offsets "$@" ;;
   *)
     echo "Unknown class $CLASS: this broker's tools are kafka.admin.TopicCommand, kafka.tools.ConsoleProducer," >&2
     echo "kafka.tools.ConsoleConsumer, kafka.admin.ConsumerGroupCommand, kafka.tools.DumpLogSegments," >&2

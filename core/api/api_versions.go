@@ -35,7 +35,9 @@ var supportedVersions = map[int16][2]int16{
 	23: {0, 4},  // OffsetForLeaderEpoch
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
+	21: {0, 2},  // DeleteRecords
 	32: {0, 4},  // DescribeConfigs
+	35: {0, 2},  // DescribeLogDirs
 	33: {0, 2},  // AlterConfigs
 	44: {0, 1},  // IncrementalAlterConfigs
 	37: {0, 3},  // CreatePartitions

@@ -149,6 +149,10 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleInitProducerID(body), nil
 	case *kmsg.OffsetForLeaderEpochRequest:
 		return a.handleOffsetForLeaderEpoch(body), nil
+	case *kmsg.DeleteRecordsRequest:
+		return a.handleDeleteRecords(body), nil
+	case *kmsg.DescribeLogDirsRequest:
+		return a.handleDescribeLogDirs(body), nil
 	}
 	return nil, fmt.Errorf("no handler for %s", kmsg.NameForKey(h.APIKey))
 }

@@ -40,6 +40,9 @@ func Commands() map[string]func(args []string) int {
 		"leader-election":            wrap(runLeaderElection),
 		"reassign-partitions":        wrap(runReassignPartitions),
 		"preferred-replica-election": wrap(runPreferredReplicaElection),
+		"delete-records":             wrap(runDeleteRecords),
+		"log-dirs":                   wrap(runLogDirs),
+		"get-offsets":                wrap(runGetOffsets),
 	}
 }
 
