@@ -97,12 +97,40 @@ func TestReassignPartitions(t *testing.T) {
 	}
 	waitDeletedReplica(t, c.Brokers[0].LogDir, topic+"-0")
 
+	out, errOut, code = Kafka(t, "reassign-partitions", "--bootstrap-server", all, "--cancel", "--reassignment-json-file", planFile)
+	expectTool(t, "--cancel with nothing active", out, errOut, code, "None of the specified partition reassignments are active.\n"+
+		"None of the specified partition moves are active.\n"+
+		"Clearing broker-level throttles on brokers 1,2,3\nClearing topic-level throttles on topic moving\n", 0)
+	badPlan := filepath.Join(dir, "bad.json")
+	writeFile(t, badPlan, `{"version":1,"partitions":[{"topic":"moving","partition":0,"replicas":[2,9]}]}`)
+	out, errOut, code = Kafka(t, "reassign-partitions", "--bootstrap-server", all, "--execute", "--reassignment-json-file", badPlan)
+	if code != 1 || !strings.HasPrefix(out, "Error: Unknown broker id 9\n") {
+		t.Errorf("--execute to a missing broker: exit %d\n%s\nstderr: %s", code, out, errOut)
+	}
+
 	out, errOut, code = Kafka(t, "leader-election", "--bootstrap-server", all, "--election-type", "preferred", "--all-topic-partitions")
 	// Kafka's broker leaves partitions that need no election out of an
 	// all-partitions answer, so nothing is printed.
 	expectTool(t, "leader-election --all-topic-partitions", out, errOut, code, "", 0)
 	out, errOut, code = Kafka(t, "leader-election", "--bootstrap-server", all, "--election-type", "PREFERRED", "--topic", topic, "--partition", "0")
 	expectTool(t, "leader-election --topic", out, errOut, code, "Valid replica already elected for partitions moving-0\n", 0)
+	electionFile := filepath.Join(dir, "election.json")
+	writeFile(t, electionFile, `{"partitions":[{"topic":"moving","partition":0}]}`)
+	out, errOut, code = Kafka(t, "preferred-replica-election", "--bootstrap-server", all, "--path-to-json-file", electionFile)
+	// Kafka 2.8 prints the (empty) list of elected partitions on this line.
+	expectTool(t, "preferred-replica-election", out, errOut, code, "This tool is deprecated. Please use kafka-leader-election tool. Tracking issue: KAFKA-8405\n"+
+		"Preferred replica already elected for partitions \n", 0)
+
+	// Leadership moves to broker 3 while broker 2 is away; a preferred
+	// election hands it back once broker 2 is in the ISR again.
+	c.Brokers[1].Stop()
+	waitPartitions(t, bootstrapOf(c.Brokers...), topic, 1, "led by broker 3", func(p kadm.PartitionDetail) bool { return p.Leader == 3 })
+	c.Brokers[1].Start()
+	waitPartitions(t, all, topic, 1, "with broker 2 back in the ISR", func(p kadm.PartitionDetail) bool { return p.Leader == 3 && len(p.ISR) == 2 })
+	out, errOut, code = Kafka(t, "leader-election", "--bootstrap-server", all, "--election-type", "preferred", "--all-topic-partitions")
+	expectTool(t, "leader-election after a leader change", out, errOut, code, "Successfully completed leader election (PREFERRED) for partitions moving-0\n", 0)
+	waitPartitions(t, all, topic, 1, "led by broker 2 again", func(p kadm.PartitionDetail) bool { return p.Leader == 2 })
+
 	out, errOut, code = Kafka(t, "leader-election", "--bootstrap-server", all, "--election-type", "preferred", "--topic", "absent", "--partition", "0")
 	if code != 1 || !strings.HasPrefix(out, "Error completing leader election (PREFERRED) for partition: absent-0: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: ") {
 		t.Errorf("leader-election on a missing topic: exit %d\n%s\nstderr: %s", code, out, errOut)

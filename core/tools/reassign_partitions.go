@@ -753,6 +753,11 @@ func (s *reassignService) setReassignmentThrottle(ongoing map[topicPartition]kms
 		r.Configs = append(r.Configs, configOp(topicLevelThrottles[1], 0, strings.Join(f, ",")))
 		req.Resources = append(req.Resources, r)
 	}
+	if err := s.alterConfigs(req); err != nil {
+		return err
+	}
+	// Like Kafka, the broker rates go in a second request.
+	req = kmsg.NewPtrIncrementalAlterConfigsRequest()
 	for id := range brokers {
 		r := kmsg.NewIncrementalAlterConfigsRequestResource()
 		r.ResourceType = kmsg.ConfigResourceTypeBroker
@@ -936,7 +941,7 @@ func (s *reassignService) clearAllThrottles(parts []partitionAssignment) error {
 		}
 		req.Resources = append(req.Resources, r)
 	}
-	if err := s.clearConfigs(req); err != nil {
+	if err := s.clearBrokerConfigs(req); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.e.stdout, "Clearing topic-level throttles on topic%s %s\n", plural(len(topics)), strings.Join(topics, ","))
@@ -950,13 +955,17 @@ func (s *reassignService) clearAllThrottles(parts []partitionAssignment) error {
 		}
 		req.Resources = append(req.Resources, r)
 	}
-	return s.clearConfigs(req)
+	return s.alterConfigs(req)
 }
 
-func (s *reassignService) clearConfigs(req *kmsg.IncrementalAlterConfigsRequest) error {
+// clearBrokerConfigs deletes broker-level throttles. A broker that does not
+// offer IncrementalAlterConfigs (UNSUPPORTED_VERSION) or rejects dynamic
+// broker configs (INVALID_REQUEST) cannot hold such throttles, so there is
+// nothing to clear; deleting an absent key on Kafka succeeds.
+func (s *reassignService) clearBrokerConfigs(req *kmsg.IncrementalAlterConfigsRequest) error {
 	err := s.alterConfigs(req)
 	var ke *kafkaError
-	if errors.As(err, &ke) && ke.code == 35 {
+	if errors.As(err, &ke) && (ke.code == 35 || ke.code == 42) {
 		return nil
 	}
 	return err
