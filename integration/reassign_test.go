@@ -50,7 +50,8 @@ func TestReassignPartitions(t *testing.T) {
 		t.Errorf("--generate: exit %d\n%s\nstderr: %s", code, out, errOut)
 	}
 
-	out, errOut, code = Kafka(t, "reassign-partitions", "--bootstrap-server", all, "--execute", "--reassignment-json-file", planFile)
+	// Through the bin/ wrapper, as a lab would run it.
+	out, errOut, code = script(t, "", "kafka-reassign-partitions.sh", "--bootstrap-server", all, "--execute", "--reassignment-json-file", planFile)
 	expectTool(t, "--execute", out, errOut, code, "Current partition replica assignment\n\n"+current+
 		"\n\nSave this to use as the --reassignment-json-file option during rollback\n"+
 		"Successfully started partition reassignment for moving-0\n", 0)
@@ -116,7 +117,7 @@ func TestReassignPartitions(t *testing.T) {
 	expectTool(t, "leader-election --topic", out, errOut, code, "Valid replica already elected for partitions moving-0\n", 0)
 	electionFile := filepath.Join(dir, "election.json")
 	writeFile(t, electionFile, `{"partitions":[{"topic":"moving","partition":0}]}`)
-	out, errOut, code = Kafka(t, "preferred-replica-election", "--bootstrap-server", all, "--path-to-json-file", electionFile)
+	out, errOut, code = script(t, "", "kafka-preferred-replica-election.sh", "--bootstrap-server", all, "--path-to-json-file", electionFile)
 	// Kafka 2.8 prints the (empty) list of elected partitions on this line.
 	expectTool(t, "preferred-replica-election", out, errOut, code, "This tool is deprecated. Please use kafka-leader-election tool. Tracking issue: KAFKA-8405\n"+
 		"Preferred replica already elected for partitions \n", 0)
@@ -127,7 +128,7 @@ func TestReassignPartitions(t *testing.T) {
 	waitPartitions(t, bootstrapOf(c.Brokers...), topic, 1, "led by broker 3", func(p kadm.PartitionDetail) bool { return p.Leader == 3 })
 	c.Brokers[1].Start()
 	waitPartitions(t, all, topic, 1, "with broker 2 back in the ISR", func(p kadm.PartitionDetail) bool { return p.Leader == 3 && len(p.ISR) == 2 })
-	out, errOut, code = Kafka(t, "leader-election", "--bootstrap-server", all, "--election-type", "preferred", "--all-topic-partitions")
+	out, errOut, code = script(t, "", "kafka-leader-election.sh", "--bootstrap-server", all, "--election-type", "preferred", "--all-topic-partitions")
 	expectTool(t, "leader-election after a leader change", out, errOut, code, "Successfully completed leader election (PREFERRED) for partitions moving-0\n", 0)
 	waitPartitions(t, all, topic, 1, "led by broker 2 again", func(p kadm.PartitionDetail) bool { return p.Leader == 2 })
 
