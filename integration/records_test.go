@@ -1,0 +1,229 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestDeleteRecords: 100 records in each of two partitions; records below
+// offset 40 are deleted with the admin API (partition 0) and with
+// kafka-delete-records (partition 1). Consumers from the earliest offset
+// then start at 40, ListOffsets earliest says 40, kafka-get-offsets agrees,
+// kafka-log-dirs lists both partitions with their sizes, and a broker
+// restart keeps the new log start offsets (log-start-offset-checkpoint).
+func TestDeleteRecords(t *testing.T) {
+	c := StartCluster(t, nil)
+	const topic = "deleted"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	cl := NewClient(t, c.Bootstrap(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	var recs []*kgo.Record
+	for p := int32(0); p < 2; p++ {
+		for i := 0; i < 100; i++ {
+			recs = append(recs, &kgo.Record{Topic: topic, Partition: p, Value: []byte(fmt.Sprintf("v-%d-%d", p, i))})
+		}
+	}
+	produceSync(t, cl, recs)
+	adm := kadm.NewClient(cl)
+
+	// The admin API: partition 0 below 40; an offset beyond the high
+	// watermark is refused.
+	ctx := testContext(t, 60*time.Second)
+	del := kadm.Offsets{}
+	del.Add(kadm.Offset{Topic: topic, Partition: 0, At: 40})
+	resp, err := adm.DeleteRecords(ctx, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := resp.Lookup(topic, 0); r.Err != nil || r.LowWatermark != 40 {
+		t.Fatalf("DeleteRecords: low watermark %d, err %v", r.LowWatermark, r.Err)
+	}
+	del = kadm.Offsets{}
+	del.Add(kadm.Offset{Topic: topic, Partition: 0, At: 101})
+	resp, err = adm.DeleteRecords(ctx, del)
+	if r, _ := resp.Lookup(topic, 0); err != nil || r.Err != kerr.OffsetOutOfRange {
+		t.Errorf("delete beyond the high watermark: %v / %v", err, r.Err)
+	}
+
+	// The tool: partition 1 below 40.
+	file := filepath.Join(t.TempDir(), "offsets.json")
+	writeJSON(t, file, `{"partitions":[{"topic":"deleted","partition":1,"offset":40}],"version":1}`)
+	out, errOut, code := Kafka(t, "delete-records", "--bootstrap-server", c.Bootstrap(), "--offset-json-file", file)
+	want := "Executing records delete operation\nRecords delete operation completed:\npartition: deleted-1\tlow_watermark: 40\n"
+	if code != 0 || out != want {
+		t.Errorf("delete-records: code %d\n%s\nwant\n%s\nstderr: %s", code, out, want, errOut)
+	}
+	writeJSON(t, file, `{"partitions":[{"topic":"deleted","partition":0,"offset":500},{"topic":"nosuch","partition":0,"offset":1}]}`)
+	out, _, code = Kafka(t, "delete-records", "--bootstrap-server", c.Bootstrap(), "--offset-json-file", file)
+	for _, line := range []string{
+		"partition: deleted-0\terror: org.apache.kafka.common.errors.OffsetOutOfRangeException: The requested offset is not within the range of offsets maintained by the server.\n",
+		"partition: nosuch-0\terror: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition.\n",
+	} {
+		if code != 0 || !strings.Contains(out, line) {
+			t.Errorf("delete-records errors: code %d, missing %q in\n%s", code, line, out)
+		}
+	}
+
+	check := func(t *testing.T) {
+		ctx := testContext(t, 60*time.Second)
+		starts, err := adm.ListStartOffsets(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := int32(0); p < 2; p++ {
+			if o, _ := starts.Lookup(topic, p); o.Err != nil || o.Offset != 40 {
+				t.Errorf("earliest offset of partition %d: %d (%v)", p, o.Offset, o.Err)
+			}
+		}
+		consumer := NewClient(t, c.Bootstrap(), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+			topic: {0: kgo.NewOffset().AtStart(), 1: kgo.NewOffset().AtStart()},
+		}))
+		first := map[int32]int64{}
+		n := 0
+		for n < 120 {
+			fs := consumer.PollFetches(ctx)
+			if err := fs.Err0(); err != nil {
+				t.Fatalf("poll: %v", err)
+			}
+			fs.EachRecord(func(r *kgo.Record) {
+				if _, ok := first[r.Partition]; !ok {
+					first[r.Partition] = r.Offset
+					if want := fmt.Sprintf("v-%d-40", r.Partition); string(r.Value) != want {
+						t.Errorf("first record of partition %d is %q, want %q", r.Partition, r.Value, want)
+					}
+				}
+				n++
+			})
+		}
+		if first[0] != 40 || first[1] != 40 || n != 120 {
+			t.Errorf("consumed %d records starting at %v", n, first)
+		}
+		out, errOut, code := Kafka(t, "get-offsets", "--broker-list", c.Bootstrap(), "--topic", topic, "--time", "-2")
+		if code != 0 || out != "deleted:0:40\ndeleted:1:40\n" {
+			t.Errorf("get-offsets earliest: code %d %q %s", code, out, errOut)
+		}
+		out, errOut, code = Kafka(t, "get-offsets", "--bootstrap-server", c.Bootstrap(), "--topic", topic, "--partitions", "1")
+		if code != 0 || out != "deleted:1:100\n" {
+			t.Errorf("get-offsets latest: code %d %q %s", code, out, errOut)
+		}
+	}
+	t.Run("before restart", check)
+	c.B().Restart()
+	WaitLeaders(t, adm, topic, 2)
+	t.Run("after restart", check)
+	data, err := os.ReadFile(filepath.Join(c.B().LogDir, "log-start-offset-checkpoint"))
+	if err != nil || !strings.Contains(string(data), "deleted 0 40\n") || !strings.Contains(string(data), "deleted 1 40\n") {
+		t.Errorf("log-start-offset-checkpoint: %q %v", data, err)
+	}
+}
+
+// TestLogDirsAndGetOffsets: kafka-log-dirs --describe prints the broker's
+// log dir with each partition and its size; kafka-get-offsets through
+// kafka-run-class.sh prints latest, earliest and by-timestamp offsets.
+func TestLogDirsAndGetOffsets(t *testing.T) {
+	c := StartCluster(t, nil)
+	const topic = "dirs"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	CreateTopic(t, c.Bootstrap(), "other", 1, nil)
+	cl := NewClient(t, c.Bootstrap(), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	var recs []*kgo.Record
+	for i := 0; i < 42; i++ {
+		recs = append(recs, &kgo.Record{Topic: topic, Value: []byte("some value"), Timestamp: base.Add(time.Duration(i) * time.Second)})
+	}
+	produceSync(t, cl, recs)
+
+	out, errOut, code := Kafka(t, "log-dirs", "--bootstrap-server", c.Bootstrap(), "--describe", "--topic-list", topic)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 0 || len(lines) != 3 || lines[0] != "Querying brokers for log directories information" ||
+		lines[1] != "Received log directory information from brokers 1" {
+		t.Fatalf("log-dirs: code %d\n%s\n%s", code, out, errOut)
+	}
+	var doc struct {
+		Version int `json:"version"`
+		Brokers []struct {
+			Broker  int `json:"broker"`
+			LogDirs []struct {
+				LogDir     string  `json:"logDir"`
+				Error      *string `json:"error"`
+				Partitions []struct {
+					Partition string `json:"partition"`
+					Size      int64  `json:"size"`
+					OffsetLag int64  `json:"offsetLag"`
+					IsFuture  bool   `json:"isFuture"`
+				} `json:"partitions"`
+			} `json:"logDirs"`
+		} `json:"brokers"`
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &doc); err != nil {
+		t.Fatalf("log-dirs JSON %q: %v", lines[2], err)
+	}
+	if !strings.HasPrefix(lines[2], `{"version":1,"brokers":[{"broker":1,"logDirs":[{"logDir":`) {
+		t.Errorf("log-dirs JSON layout: %s", lines[2])
+	}
+	if len(doc.Brokers) != 1 || len(doc.Brokers[0].LogDirs) != 1 {
+		t.Fatalf("log-dirs: %s", lines[2])
+	}
+	d := doc.Brokers[0].LogDirs[0]
+	abs, _ := filepath.Abs(c.B().LogDir)
+	if d.LogDir != abs || d.Error != nil || len(d.Partitions) != 2 {
+		t.Fatalf("log dir %+v, want %s with 2 partitions", d, abs)
+	}
+	var total int64
+	for i, p := range d.Partitions {
+		seg, err := os.Stat(filepath.Join(abs, fmt.Sprintf("%s-%d", topic, i), "00000000000000000000.log"))
+		if err != nil || p.Partition != fmt.Sprintf("%s-%d", topic, i) || p.Size != seg.Size() || p.OffsetLag != 0 || p.IsFuture {
+			t.Errorf("partition %+v (segment %v, %v)", p, seg, err)
+		}
+		total += p.Size
+	}
+	if total == 0 {
+		t.Errorf("log-dirs reports no data: %s", lines[2])
+	}
+	// Without --topic-list, the other topic shows up too.
+	out, _, _ = Kafka(t, "log-dirs", "--bootstrap-server", c.Bootstrap(), "--describe", "--broker-list", "1")
+	if !strings.Contains(out, `{"partition":"other-0","size":0,"offsetLag":0,"isFuture":false}`) {
+		t.Errorf("log-dirs without a topic list: %s", out)
+	}
+
+	runClass := filepath.Join(repoRoot, "bin", "kafka-run-class.sh")
+	env := []string{"LOG_DIR=" + t.TempDir()}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--time", "-1"}, "dirs:0:42\ndirs:1:0\n"},
+		{[]string{"--time", "-2"}, "dirs:0:0\ndirs:1:0\n"},
+		{[]string{"--partitions", "0", "--time", fmt.Sprint(base.Add(10 * time.Second).UnixMilli())}, "dirs:0:10\n"},
+		{[]string{"--partitions", "0", "--time", fmt.Sprint(base.Add(time.Hour).UnixMilli())}, "dirs:0:\n"},
+	} {
+		args := append([]string{"kafka.tools.GetOffsetShell", "--broker-list", c.Bootstrap(), "--topic", topic}, tc.args...)
+		out, errOut, code := RunCmdIn(t, t.TempDir(), env, 60*time.Second, "", runClass, args...)
+		if code != 0 || out != tc.want {
+			t.Errorf("GetOffsetShell %v: code %d %q, want %q (%s)", tc.args, code, out, tc.want, errOut)
+		}
+	}
+	_, errOut, code = Kafka(t, "get-offsets", "--broker-list", c.Bootstrap(), "--topic", "nosuch")
+	if code != 1 || errOut != "Topic nosuch does not exist\n" {
+		t.Errorf("unknown topic: code %d %q", code, errOut)
+	}
+	out, errOut, code = Kafka(t, "get-offsets", "--broker-list", c.Bootstrap(), "--topic", topic, "--partitions", "1,7")
+	if code != 0 || out != "dirs:1:0\n" || errOut != "Error: partition 7 does not exist\n" {
+		t.Errorf("missing partition: code %d %q %q", code, out, errOut)
+	}
+}
+
+func writeJSON(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
