@@ -887,3 +887,24 @@ func TestKafkaGoThreeBrokers(t *testing.T) {
 		seen[string(m.Value)] = true
 	}
 }
+
+// TestKafkaGoTransactionalInitProducerID: NOT YET: transactions (issue 5).
+// InitProducerId with a transactional id goes to the transaction
+// coordinator, which the broker does not run yet: kafka-go's coordinator
+// lookup gets COORDINATOR_NOT_AVAILABLE.
+func TestKafkaGoTransactionalInitProducerID(t *testing.T) {
+	watchKafkaGoLog(t)
+	c := StartCluster(t, nil)
+	cl := &kafka.Client{Addr: kafka.TCP(c.Bootstrap()), Timeout: 10 * time.Second}
+	ctx := testContext(t, 15*time.Second)
+	ip, err := cl.InitProducerID(ctx, &kafka.InitProducerIDRequest{TransactionalID: "kgo-tx", TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1})
+	if err == nil && ip.Error == nil {
+		t.Fatalf("InitProducerID with a transactional id succeeded (%+v), but the broker has no transaction coordinator yet (update this test)", ip.Producer)
+	}
+	if err == nil {
+		err = ip.Error
+	}
+	if !errors.Is(err, kafka.GroupCoordinatorNotAvailable) {
+		t.Errorf("transactional InitProducerID: %v, want COORDINATOR_NOT_AVAILABLE", err)
+	}
+}

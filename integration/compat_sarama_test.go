@@ -1388,3 +1388,58 @@ func TestSaramaAdminDetails(t *testing.T) {
 		t.Errorf("re-created topic starts with offset %d %q, want 0 \"new\"", got[0].Offset, got[0].Value)
 	}
 }
+
+// TestSaramaTransactionalProducer: NOT YET: transactions (issue 5). A
+// producer with Transaction.ID looks up its transaction coordinator, which
+// the broker does not run yet: FindCoordinator (key type 1) answers
+// COORDINATOR_NOT_AVAILABLE and sarama gives up after its retries.
+func TestSaramaTransactionalProducer(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Producer.Transaction.ID = "sarama-tx"
+	// Few retries: each coordinator retry also refreshes metadata and
+	// waits 2 s for __transaction_state.
+	cfg.Producer.Transaction.Retry.Max = 0
+	cfg.Producer.Transaction.Retry.Backoff = 100 * time.Millisecond
+	cfg.Metadata.Retry.Max = 0
+	start := time.Now()
+	prod, err := sarama.NewAsyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+	if err == nil {
+		_ = prod.Close()
+		t.Fatalf("transactional producer started, but the broker has no transaction coordinator yet (update this test)")
+	}
+	if !errors.Is(err, sarama.ErrConsumerCoordinatorNotAvailable) {
+		t.Errorf("NewAsyncProducer with Transaction.ID: %v, want COORDINATOR_NOT_AVAILABLE", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("giving up took %v", d)
+	}
+}
+
+// TestSaramaInternalTopicMetadata: a Metadata request naming
+// __consumer_offsets before it exists creates it, as Kafka 2.8 does (its
+// AutoTopicCreationManager creates internal topics with the offsets.topic.*
+// settings); sarama asks for it this way when a coordinator is not
+// available yet.
+func TestSaramaInternalTopicMetadata(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Metadata.Retry.Max = 0
+	cl := saramaClient(t, c.Bootstrap(), cfg)
+	var parts []int32
+	var err error
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		_ = cl.RefreshMetadata("__consumer_offsets")
+		if parts, err = cl.Partitions("__consumer_offsets"); err == nil && len(parts) == 50 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("Metadata for __consumer_offsets did not create it: %d partitions, %v", len(parts), err)
+}

@@ -9,6 +9,7 @@ Output (stdout, JSON): a mode-specific object; errors carry the librdkafka
 error name (e.g. "TOPIC_ALREADY_EXISTS") so the Go side can assert on it.
 """
 import json
+import os
 import sys
 import time
 
@@ -80,6 +81,13 @@ def consume(spec):
                      "value": dec(m.value()),
                      "headers": {k: dec(v) for k, v in (m.headers() or [])}})
     commit_error = None
+    if spec.get("exit_without_close"):
+        # A member that dies: no commit, no LeaveGroup; the coordinator
+        # must notice through the missed heartbeats (session timeout).
+        json.dump({"messages": msgs, "errors": errors, "assigned": sorted(set(assigned)),
+                   "commit_error": None, "committed": {}}, sys.stdout)
+        sys.stdout.flush()
+        os._exit(0)
     try:
         c.commit(asynchronous=False)
     except KafkaException as e:
@@ -227,11 +235,25 @@ def coop(spec):
     return out
 
 
+def transactional(spec):
+    """A transactional producer: init_transactions needs the transaction
+    coordinator."""
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"]})
+    start = time.time()
+    try:
+        p.init_transactions(spec.get("timeout", 5))
+        err = None
+    except KafkaException as e:
+        err = err_name(e)
+    return {"error": err, "seconds": time.time() - start}
+
+
 def main():
     spec = json.load(sys.stdin)
     mode = spec["mode"]
     out = {"produce": produce, "consume": consume, "admin": admin, "lookups": lookups,
-           "coop": coop}[mode](spec)
+           "coop": coop,
+           "transactional": transactional}[mode](spec)
     json.dump(out, sys.stdout)
 
 
