@@ -47,11 +47,19 @@ func (c *KafkaController) onElectLeaders(ev electLeadersEvent) {
 		close(ev.reply) // closed without an answer: not the controller
 		return
 	}
-	tps := ev.tps
-	if tps == nil {
-		tps = c.ctx.allPartitions()
+	if ev.tps != nil {
+		ev.reply <- c.electLeaders(ev.kind, ev.tps)
+		return
 	}
-	ev.reply <- c.electLeaders(ev.kind, tps)
+	// An election for "all partitions" reports only the partitions it
+	// tried, like Kafka: those already led by the right replica are left out.
+	results := c.electLeaders(ev.kind, c.ctx.allPartitions())
+	for tp, r := range results {
+		if r.Err == kerr.ElectionNotNeeded {
+			delete(results, tp)
+		}
+	}
+	ev.reply <- results
 }
 
 // electLeaders decides, persists and announces the elections.
