@@ -36,6 +36,7 @@ func Commands() map[string]func(args []string) int {
 		"producer-perf-test": wrap(runProducerPerf),
 		"consumer-perf-test": wrap(runConsumerPerf),
 		"consumer-groups":    wrap(runConsumerGroups),
+		"configs":            wrap(runConfigs),
 
 		"leader-election":            wrap(runLeaderElection),
 		"reassign-partitions":        wrap(runReassignPartitions),
