@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestDeleteRecords: 100 records in each of two partitions; records below
@@ -225,5 +226,83 @@ func writeJSON(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDeleteRecordsReplicated: on three brokers, DeleteRecords answers once
+// every replica has moved its log start offset (a frozen follower makes the
+// request time out), and a new leader after a failover starts at the
+// deleted offset.
+func TestDeleteRecordsReplicated(t *testing.T) {
+	c := StartClusterN(t, 3, nil)
+	const topic = "deleted-rf3"
+	adm := kadmClient(t, c.Bootstrap())
+	if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 1, 3, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create %s: %v %v", topic, err, resp.Err)
+	}
+	md := waitPartitions(t, c.Bootstrap(), topic, 1, "fully replicated", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 0 && len(p.ISR) == 3
+	})
+	leader := md.Partitions[0].Leader
+	cl := NewClient(t, c.Bootstrap(), kgo.RequiredAcks(kgo.AllISRAcks()))
+	var recs []*kgo.Record
+	for i := 0; i < 100; i++ {
+		recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(fmt.Sprintf("r-%d", i))})
+	}
+	produceSync(t, cl, recs)
+
+	deleteBefore := func(offset int64, timeout time.Duration) kmsg.DeleteRecordsResponseTopicPartition {
+		t.Helper()
+		req := kmsg.NewPtrDeleteRecordsRequest()
+		req.TimeoutMillis = int32(timeout.Milliseconds())
+		rt := kmsg.NewDeleteRecordsRequestTopic()
+		rt.Topic = topic
+		rp := kmsg.NewDeleteRecordsRequestTopicPartition()
+		rp.Partition, rp.Offset = 0, offset
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(testContext(t, timeout+30*time.Second), cl)
+		if err != nil || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+			t.Fatalf("DeleteRecords: %v %+v", err, resp)
+		}
+		return resp.Topics[0].Partitions[0]
+	}
+	start := time.Now()
+	if r := deleteBefore(40, 20*time.Second); r.ErrorCode != 0 || r.LowWatermark != 40 {
+		t.Fatalf("DeleteRecords on three live replicas: %+v", r)
+	}
+	t.Logf("low watermark 40 reached on all replicas after %v", time.Since(start))
+
+	// A frozen follower is still registered, so the leader waits for it.
+	var follower *Broker
+	for _, b := range c.Brokers {
+		if int32(b.ID) != leader {
+			follower = b
+			break
+		}
+	}
+	follower.Freeze()
+	r := deleteBefore(50, time.Second)
+	follower.Thaw()
+	if r.ErrorCode != kerr.RequestTimedOut.Code || r.LowWatermark != -1 {
+		t.Errorf("DeleteRecords with a frozen follower: %+v, want REQUEST_TIMED_OUT", r)
+	}
+	if r := deleteBefore(-1, 20*time.Second); r.ErrorCode != 0 || r.LowWatermark != 100 {
+		t.Errorf("DeleteRecords to the high watermark after the thaw: %+v", r)
+	}
+
+	// The leader goes; its successor has the same log start offset.
+	for _, b := range c.Brokers {
+		if int32(b.ID) == leader {
+			b.Stop()
+		}
+	}
+	rest := bootstrapOf(c.Brokers...)
+	waitPartitions(t, rest, topic, 1, "led by another broker", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 0 && p.Leader != leader
+	})
+	starts, err := kadmClient(t, rest).ListStartOffsets(testContext(t, 30*time.Second), topic)
+	if o, _ := starts.Lookup(topic, 0); err != nil || o.Err != nil || o.Offset != 100 {
+		t.Errorf("earliest offset on the new leader: %+v %v", o, err)
 	}
 }

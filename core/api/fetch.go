@@ -40,6 +40,7 @@ func (a *KafkaApis) handleFetch(req *kmsg.FetchRequest) kmsg.Response {
 				FetchOffset:        p.FetchOffset,
 				MaxBytes:           p.PartitionMaxBytes,
 				CurrentLeaderEpoch: p.CurrentLeaderEpoch,
+				LogStartOffset:     p.LogStartOffset,
 			})
 		}
 	}

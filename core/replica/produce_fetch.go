@@ -76,6 +76,9 @@ type FetchPartition struct {
 	FetchOffset        int64
 	MaxBytes           int32
 	CurrentLeaderEpoch int32
+	// LogStartOffset is a follower's own log start offset (Fetch v5+), -1
+	// when unknown; DeleteRecords waits on it.
+	LogStartOffset int64
 }
 
 // FetchResult is what a fetch returns for one partition.
@@ -159,6 +162,7 @@ func (rm *ReplicaManager) readFromLocalLogs(params FetchParams, parts []FetchPar
 		if params.ReplicaID >= 0 {
 			maxOffset = l.LogEndOffset()
 			p.UpdateFollowerFetchState(params.ReplicaID, fp.FetchOffset)
+			p.UpdateFollowerLogStartOffset(params.ReplicaID, fp.LogStartOffset)
 			hw = l.HighWatermark()
 		}
 		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, hw, l.LogStartOffset()
