@@ -285,3 +285,44 @@ func TestConfigsTool(t *testing.T) {
 		t.Errorf("two actions: %d %q %q", code, out, fmt.Sprint(errOut[:min(len(errOut), 200)]))
 	}
 }
+
+// TestConfigChangeReachesEveryBroker alters a topic through one broker and
+// sees every broker enforce it on the partitions it leads.
+func TestConfigChangeReachesEveryBroker(t *testing.T) {
+	c := StartClusterN(t, 3, nil)
+	CreateTopic(t, c.Bootstrap(), "spread", 3, nil)
+	adm := kadm.NewClient(NewClient(t, c.Bootstrap()))
+	md, err := adm.Metadata(testContext(t, 10*time.Second), "spread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaders := map[int32]string{}
+	for _, p := range md.Topics["spread"].Partitions {
+		for _, b := range md.Brokers {
+			if b.NodeID == p.Leader {
+				leaders[p.Partition] = net.JoinHostPort(b.Host, fmt.Sprint(b.Port))
+			}
+		}
+	}
+	distinct := map[string]bool{}
+	for _, a := range leaders {
+		distinct[a] = true
+	}
+	if len(distinct) != 3 {
+		t.Fatalf("partitions are not spread over the 3 brokers: %v", leaders)
+	}
+	out, errOut, code := Kafka(t, "configs", "--bootstrap-server", c.Brokers[0].Addr(), "--topic", "spread", "--alter", "--add-config", "min.insync.replicas=2")
+	if code != 0 {
+		t.Fatalf("alter: %d %q %q", code, out, errOut)
+	}
+	for p, addr := range leaders {
+		waitProduceCode(t, addr, "spread", p, kerr.NotEnoughReplicas.Code)
+	}
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", c.Brokers[2].Addr(), "--topic", "spread", "--alter", "--delete-config", "min.insync.replicas")
+	if code != 0 {
+		t.Fatalf("delete: %d %q %q", code, out, errOut)
+	}
+	for p, addr := range leaders {
+		waitProduceCode(t, addr, "spread", p, 0)
+	}
+}

@@ -91,12 +91,26 @@ func (l *ConfigChangeListener) processNotifications() <-chan struct{} {
 	for _, name := range sortedNotifications(children) {
 		seq := notificationSeq(name)
 		if seq <= l.lastSeq {
+			l.purgeIfExpired(name)
 			continue
 		}
 		l.processNotification(name)
 		l.lastSeq = seq
 	}
 	return waitEvent(ch)
+}
+
+// purgeIfExpired deletes a handled notification once it is old enough that
+// every live broker has seen it (Kafka keeps them 15 minutes).
+func (l *ConfigChangeListener) purgeIfExpired(name string) {
+	path := zkutil.ConfigChangesPath + "/" + name
+	ok, stat, err := l.zk.Exists(path)
+	if err != nil || !ok || time.Since(time.UnixMilli(stat.Ctime)) <= configChangeExpiration {
+		return
+	}
+	if err := l.zk.Delete(path, -1); err != nil && !errors.Is(err, zkutil.ErrNoNode) {
+		l.log.Debugf("Could not purge %s: %v", path, err)
+	}
 }
 
 func (l *ConfigChangeListener) processNotification(name string) {
@@ -115,10 +129,7 @@ func (l *ConfigChangeListener) processNotification(name string) {
 		l.applyEntityChange(entityPath)
 	}
 	if stat != nil && time.Since(time.UnixMilli(stat.Ctime)) > configChangeExpiration {
-		// Old enough that every live broker has seen it.
-		if err := l.zk.Delete(path, -1); err != nil && !errors.Is(err, zkutil.ErrNoNode) {
-			l.log.Debugf("Could not purge %s: %v", path, err)
-		}
+		l.purgeIfExpired(name)
 	}
 }
 
