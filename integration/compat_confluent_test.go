@@ -278,6 +278,7 @@ type confluentAdminOut struct {
 	CreatePartitions     map[string]*string `json:"create_partitions"`
 	PartitionsAfter      int                `json:"partitions_after"`
 	AlterConfigs         map[string]*string `json:"alter_configs"`
+	RetentionAfterAlter  *string            `json:"retention_after_alter"`
 	Groups               []string           `json:"groups"`
 	GroupsError          *string            `json:"groups_error"`
 	Delete               map[string]*string `json:"delete"`
@@ -329,9 +330,8 @@ func TestConfluentAdminClient(t *testing.T) {
 		{"delete_topics unknown", onlyResult(out.DeleteUnknown), "UNKNOWN_TOPIC_OR_PART"},
 		{"describe_configs error", errName(out.DescribeConfigsError), "<none>"},
 		{"list_groups error", errName(out.GroupsError), "<none>"},
-		// NOT YET: AlterConfigs (issue 5). librdkafka reports the missing
-		// API as an unsupported feature rather than hanging.
-		{"alter_configs", onlyResult(out.AlterConfigs), "_UNSUPPORTED_FEATURE"},
+		{"alter_configs", onlyResult(out.AlterConfigs), "<none>"},
+		{"retention.ms after alter_configs", errName(out.RetentionAfterAlter), "7200000"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {

@@ -430,12 +430,30 @@ func TestSaramaClusterAdmin(t *testing.T) {
 		t.Errorf("DescribeConfig broker 1: %d entries, %v", len(bentries), err)
 	}
 
-	// NOT YET: AlterConfigs (issue 5). The broker does not serve it yet, so
-	// sarama must get a clear error rather than a hang or a silent success.
+	// AlterConfigs replaces the topic's whole set of overrides: setting
+	// segment.bytes drops the retention.ms override.
 	segment := "1048576"
-	err = adm.AlterConfig(sarama.TopicResource, topic, map[string]*string{"segment.bytes": &segment}, false)
-	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
-		t.Errorf("AlterConfig: %v, want %v (AlterConfigs is not advertised yet)", err, sarama.ErrUnsupportedVersion)
+	if err := adm.AlterConfig(sarama.TopicResource, topic, map[string]*string{"segment.bytes": &segment}, false); err != nil {
+		t.Errorf("AlterConfig: %v", err)
+	}
+	entries, err = adm.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{"segment.bytes", "retention.ms"}})
+	if err != nil {
+		t.Fatalf("DescribeConfig after AlterConfig: %v", err)
+	}
+	for _, e := range entries {
+		switch {
+		case e.Name == "segment.bytes" && (e.Value != segment || e.Source != sarama.SourceTopic):
+			t.Errorf("after AlterConfig segment.bytes = %q (%v), want %s from the topic", e.Value, e.Source, segment)
+		case e.Name == "retention.ms" && (e.Value != "604800000" || e.Source == sarama.SourceTopic):
+			t.Errorf("after AlterConfig retention.ms = %q (%v), want the broker default 604800000 (AlterConfigs replaces all overrides)", e.Value, e.Source)
+		}
+	}
+	// Validate-only changes nothing; an unknown key is INVALID_CONFIG.
+	if err := adm.AlterConfig(sarama.TopicResource, topic, map[string]*string{"segment.bytes": strPtr("2097152")}, true); err != nil {
+		t.Errorf("AlterConfig validateOnly: %v", err)
+	}
+	if err := adm.AlterConfig(sarama.TopicResource, topic, map[string]*string{"no.such.config": strPtr("1")}, false); !errors.Is(err, sarama.ErrInvalidConfig) {
+		t.Errorf("AlterConfig with an unknown key: %v, want %v", err, sarama.ErrInvalidConfig)
 	}
 
 	if err := adm.DeleteTopic(topic); err != nil {
@@ -952,8 +970,8 @@ func TestSaramaVersionMatrix(t *testing.T) {
 // TestSaramaAdminGroupsAndPartitions covers the admin calls on groups and
 // partitions that sarama's functional tests make: DeleteConsumerGroupOffset,
 // DeleteConsumerGroup (empty, unknown), ElectLeaders,
-// ListPartitionReassignments, DescribeLogDirs, and the calls whose feature
-// the broker lacks so far.
+// ListPartitionReassignments, DescribeLogDirs, DeleteRecords,
+// IncrementalAlterConfig, and ACLs, which the broker lacks so far.
 func TestSaramaAdminGroupsAndPartitions(t *testing.T) {
 	watchSaramaLog(t)
 	c := StartCluster(t, nil)
@@ -1031,16 +1049,49 @@ func TestSaramaAdminGroupsAndPartitions(t *testing.T) {
 		}
 	}
 
-	// NOT YET: DeleteRecords (issue 5).
-	if err := adm.DeleteRecords(topic, map[int32]int64{0: 0}); !errors.Is(err, sarama.ErrUnsupportedVersion) && !strings.Contains(fmt.Sprint(err), "not supported") {
-		t.Errorf("DeleteRecords: %v, want an unsupported-version error", err)
+	// DeleteRecords moves the log start offset; beyond the high watermark
+	// is OFFSET_OUT_OF_RANGE.
+	pcfg := saramaConfig(sarama.V2_8_0_0)
+	pcfg.Producer.Partitioner = sarama.NewManualPartitioner
+	sp, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), pcfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// NOT YET: AlterConfigs (issue 5); IncrementalAlterConfigs is the same feature.
+	defer sp.Close()
+	const full, onP0 = int32(0), int64(5)
+	for i := 0; i < int(onP0); i++ {
+		if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: full, Value: sarama.StringEncoder(fmt.Sprint(i))}); err != nil {
+			t.Fatalf("SendMessage: %v", err)
+		}
+	}
+	if err := adm.DeleteRecords(topic, map[int32]int64{full: 3}); err != nil {
+		t.Errorf("DeleteRecords %s-%d before 3: %v", topic, full, err)
+	}
+	if lo, err := cl.GetOffset(topic, full, sarama.OffsetOldest); err != nil || lo != 3 {
+		t.Errorf("log start offset after DeleteRecords: %d, %v; want 3", lo, err)
+	}
+	if err := adm.DeleteRecords(topic, map[int32]int64{full: onP0 + 10}); !errors.Is(err, sarama.ErrOffsetOutOfRange) {
+		t.Errorf("DeleteRecords beyond the high watermark: %v, want %v", err, sarama.ErrOffsetOutOfRange)
+	}
+	// IncrementalAlterConfigs changes only the keys named.
 	v := "1000"
 	err = adm.IncrementalAlterConfig(sarama.TopicResource, topic, map[string]sarama.IncrementalAlterConfigsEntry{
 		"retention.ms": {Operation: sarama.IncrementalAlterConfigsOperationSet, Value: &v}}, false)
-	if !errors.Is(err, sarama.ErrUnsupportedVersion) {
-		t.Errorf("IncrementalAlterConfig: %v, want %v", err, sarama.ErrUnsupportedVersion)
+	if err != nil {
+		t.Errorf("IncrementalAlterConfig: %v", err)
+	}
+	err = adm.IncrementalAlterConfig(sarama.TopicResource, topic, map[string]sarama.IncrementalAlterConfigsEntry{
+		"segment.ms": {Operation: sarama.IncrementalAlterConfigsOperationSet, Value: strPtr("600000")}}, false)
+	if err != nil {
+		t.Errorf("IncrementalAlterConfig segment.ms: %v", err)
+	}
+	ents, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{"retention.ms", "segment.ms"}})
+	got := map[string]string{}
+	for _, e := range ents {
+		got[e.Name] = e.Value
+	}
+	if err != nil || got["retention.ms"] != "1000" || got["segment.ms"] != "600000" {
+		t.Errorf("after two IncrementalAlterConfig calls: %v, %v; want retention.ms=1000 segment.ms=600000", got, err)
 	}
 	// NOT YET: ACLs (issue 5).
 	_, err = adm.ListAcls(sarama.AclFilter{ResourceType: sarama.AclResourceAny, PermissionType: sarama.AclPermissionAny,

@@ -150,6 +150,13 @@ def admin(spec):
 
     alter = ConfigResource("topic", t, set_config={"retention.ms": "7200000"})
     out["alter_configs"] = wait_futures(a.alter_configs([alter]))
+    after = {}
+    for r, f in a.describe_configs([ConfigResource("topic", t)]).items():
+        try:
+            after = {n: e.value for n, e in f.result(timeout=20).items()}
+        except Exception as e:  # noqa: BLE001
+            out["describe_after_alter_error"] = err_name(e)
+    out["retention_after_alter"] = after.get("retention.ms")
 
     out["groups"] = None
     try:
