@@ -698,6 +698,36 @@ func TestKafkaGoClientProduceFetchAdmin(t *testing.T) {
 		}
 	}
 
+	// Offset edge cases: metadata over offset.metadata.max.bytes (4096) is
+	// OFFSET_METADATA_TOO_LARGE; OffsetFetch without topics returns every
+	// committed offset of the group (v2+); ListOffsets of a partition that
+	// does not exist is UNKNOWN_TOPIC_OR_PARTITION.
+	// The first commits may race the creation of __consumer_offsets
+	// (NOT_COORDINATOR until the partition is loaded).
+	var oc *kafka.OffsetCommitResponse
+	waitUntil(t, 10*time.Second, "OffsetCommit succeeds", func() bool {
+		oc, err = cl.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: "kgo-pf-g", GenerationID: -1,
+			Topics: map[string][]kafka.OffsetCommit{topic: {{Partition: 0, Offset: 2, Metadata: "ok"}}}})
+		return err == nil && len(oc.Topics[topic]) == 1 && oc.Topics[topic][0].Error == nil
+	})
+	oc, err = cl.OffsetCommit(ctx, &kafka.OffsetCommitRequest{GroupID: "kgo-pf-g", GenerationID: -1,
+		Topics: map[string][]kafka.OffsetCommit{topic: {{Partition: 0, Offset: 1, Metadata: strings.Repeat("m", 5000)}}}})
+	if err != nil {
+		t.Errorf("OffsetCommit: %v", err)
+	} else if ps := oc.Topics[topic]; len(ps) != 1 || !errors.Is(ps[0].Error, kafka.OffsetMetadataTooLarge) {
+		t.Errorf("OffsetCommit with 5000 bytes of metadata: %+v, want OffsetMetadataTooLarge", ps)
+	}
+	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: "kgo-pf-g"})
+	if err != nil || of.Error != nil || len(of.Topics[topic]) != 1 || of.Topics[topic][0].CommittedOffset != 2 {
+		t.Errorf("OffsetFetch of all partitions: %+v, %v; want %s-0 at 2", of, err, topic)
+	}
+	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: {kafka.LastOffsetOf(7)}}})
+	if err != nil {
+		t.Logf("ListOffsets of partition 7: %v", err)
+	} else if ps := lo.Topics[topic]; len(ps) != 1 || !errors.Is(ps[0].Error, kafka.UnknownTopicOrPartition) {
+		t.Errorf("ListOffsets of partition 7 of a 1-partition topic: %+v, want UnknownTopicOrPartition", ps)
+	}
+
 	el, err := cl.ElectLeaders(ctx, &kafka.ElectLeadersRequest{Topic: topic, Partitions: []int{0}, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Errorf("ElectLeaders: %v", err)

@@ -1494,3 +1494,65 @@ func TestSaramaInternalTopicMetadata(t *testing.T) {
 	}
 	t.Errorf("Metadata for __consumer_offsets did not create it: %d partitions, %v", len(parts), err)
 }
+
+// TestSaramaGroupPartitionGrowth: a consumer group member notices (through
+// its periodic metadata refresh) that the topic gained partitions and
+// rejoins; the coordinator rebalances and the member owns the new ones.
+// Also a third member beyond the partition count gets nothing (sarama's
+// "excess consumers" case) while the others keep consuming.
+func TestSaramaGroupPartitionGrowth(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic, group = "sarama-grow", "sarama-grow-g"
+	CreateTopic(t, c.Bootstrap(), topic, 2, nil)
+	ctx := testContext(t, 28*time.Second)
+	cfg := func() *sarama.Config {
+		c := groupConfig()
+		c.Metadata.RefreshFrequency = 500 * time.Millisecond
+		return c
+	}
+	a := newGroupRecorder("a")
+	runGroupMember(t, ctx, c.Bootstrap(), group, topic, cfg(), a)
+	waitUntil(t, 10*time.Second, "member a owns both partitions", func() bool {
+		ca, _, _ := a.state()
+		return len(ca) == 2
+	})
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.CreatePartitions(topic, 3, nil, false); err != nil {
+		t.Fatalf("CreatePartitions: %v", err)
+	}
+	waitUntil(t, 12*time.Second, "member a owns all 3 partitions after the topic grew", func() bool {
+		ca, _, _ := a.state()
+		return len(ca) == 3
+	})
+	b, x := newGroupRecorder("b"), newGroupRecorder("x")
+	runGroupMember(t, ctx, c.Bootstrap(), group, topic, cfg(), b)
+	runGroupMember(t, ctx, c.Bootstrap(), group, topic, cfg(), x)
+	waitUntil(t, 12*time.Second, "3 partitions over 3 members", func() bool {
+		ca, _, _ := a.state()
+		cb, _, _ := b.state()
+		cx, _, _ := x.state()
+		return len(ca)+len(cb)+len(cx) == 3 && len(ca) > 0 && len(cb) > 0 && len(cx) > 0
+	})
+	// Produce and check every message arrives once the group is stable.
+	sp, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	for i := 0; i < 30; i++ {
+		if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(fmt.Sprint(i)), Value: sarama.StringEncoder(fmt.Sprintf("g%d", i))}); err != nil {
+			t.Fatalf("SendMessage: %v", err)
+		}
+	}
+	waitUntil(t, 10*time.Second, "30 messages consumed by the group", func() bool {
+		_, sa, _ := a.state()
+		_, sb, _ := b.state()
+		_, sx, _ := x.state()
+		return sa+sb+sx >= 30
+	})
+}
