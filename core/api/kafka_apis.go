@@ -42,6 +42,8 @@ type Config struct {
 	DescribeTopicConfigs func(overrides map[string]string) []ConfigEntry
 	// DescribeBrokerConfigs lists the broker's configs.
 	DescribeBrokerConfigs func() []ConfigEntry
+	// ValidateBrokerConfig checks a dynamic broker config set (per broker or cluster default); nil: broker configs are read-only.
+	ValidateBrokerConfig func(props map[string]string, perBroker bool) error
 }
 
 // ConfigEntry is one row of DescribeConfigs.
