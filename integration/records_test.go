@@ -179,12 +179,17 @@ func TestLogDirsAndGetOffsets(t *testing.T) {
 		t.Fatalf("log dir %+v, want %s with 2 partitions", d, abs)
 	}
 	var total int64
-	for i, p := range d.Partitions {
-		seg, err := os.Stat(filepath.Join(abs, fmt.Sprintf("%s-%d", topic, i), "00000000000000000000.log"))
-		if err != nil || p.Partition != fmt.Sprintf("%s-%d", topic, i) || p.Size != seg.Size() || p.OffsetLag != 0 || p.IsFuture {
+	seen := map[string]bool{}
+	for _, p := range d.Partitions {
+		seen[p.Partition] = true
+		seg, err := os.Stat(filepath.Join(abs, p.Partition, "00000000000000000000.log"))
+		if err != nil || p.Size != seg.Size() || p.OffsetLag != 0 || p.IsFuture {
 			t.Errorf("partition %+v (segment %v, %v)", p, seg, err)
 		}
 		total += p.Size
+	}
+	if !seen[topic+"-0"] || !seen[topic+"-1"] {
+		t.Errorf("log-dirs partitions: %s", lines[2])
 	}
 	if total == 0 {
 		t.Errorf("log-dirs reports no data: %s", lines[2])

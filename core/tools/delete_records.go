@@ -42,7 +42,7 @@ type recordsToDelete struct {
 func parseDeleteRecordsJSON(data []byte) ([]recordsToDelete, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil || doc == nil {
-		return nil, adminOperation("Delete records data is empty")
+		return nil, adminOperation("The input string is not a valid JSON")
 	}
 	if v, ok := doc["version"]; ok {
 		var version int
@@ -52,7 +52,7 @@ func parseDeleteRecordsJSON(data []byte) ([]recordsToDelete, error) {
 	}
 	raw, ok := doc["partitions"]
 	if !ok {
-		return nil, nil
+		return nil, adminOperation("Missing partitions field")
 	}
 	var entries []struct {
 		Topic     *string `json:"topic"`
@@ -196,14 +196,17 @@ func runDeleteRecords(e *env, args []string) int {
 }
 
 // printDeleteRecordsResults prints one line per distinct partition, in
-// topic and partition order.
+// the order the Java admin client's result map (a HashMap copied from a
+// HashMap sized for the request) iterates.
 func printDeleteRecordsResults(e *env, rs []recordsToDelete, results map[topicPartition]deleteRecordsResult) {
-	tps := make([]topicPartition, 0, len(rs))
+	futures := newJavaHashMap(len(rs))
+	byKey := map[string]topicPartition{}
 	for _, r := range rs {
-		tps = append(tps, r.tp)
+		byKey[r.tp.String()] = r.tp
+		futures.putHashed(r.tp.String(), topicPartitionHash(r.tp.topic, r.tp.partition))
 	}
-	sortTopicPartitions(tps)
-	for _, tp := range tps {
+	for _, k := range copyJavaHashMap(futures).keys() {
+		tp := byKey[k]
 		r := results[tp]
 		if r.err != nil {
 			fmt.Fprintf(e.stdout, "partition: %s\terror: %s\n", tp, recordsErrorString(r.err))

@@ -64,18 +64,42 @@ func describeLogDirs(e *env, cl *kgo.Client, broker int32) ([]brokerLogDir, erro
 				bd.partitions = append(bd.partitions, logDirPartition{topicPartition{t.Topic, p.Partition}, p.Size, p.OffsetLag, p.IsFuture})
 			}
 		}
-		sort.Slice(bd.partitions, func(i, j int) bool { return lessTopicPartition(bd.partitions[i].tp, bd.partitions[j].tp) })
+		bd.partitions = javaPartitionOrder(bd.partitions)
 		out = append(out, bd)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
-	return out, nil
+	return javaLogDirOrder(out), nil
 }
 
-func lessTopicPartition(a, b topicPartition) bool {
-	if a.topic != b.topic {
-		return a.topic < b.topic
+// javaLogDirOrder is the iteration order of the Java admin client's map of
+// log dirs (a HashMap sized for the answer, keyed by path).
+func javaLogDirOrder(dirs []brokerLogDir) []brokerLogDir {
+	m := newJavaHashMap(len(dirs))
+	byPath := map[string]brokerLogDir{}
+	for _, d := range dirs {
+		m.put(d.path)
+		byPath[d.path] = d
 	}
-	return a.partition < b.partition
+	out := make([]brokerLogDir, 0, len(dirs))
+	for _, k := range m.keys() {
+		out = append(out, byPath[k])
+	}
+	return out
+}
+
+// javaPartitionOrder is the iteration order of a log dir's replica map (a
+// HashMap keyed by TopicPartition).
+func javaPartitionOrder(ps []logDirPartition) []logDirPartition {
+	m := newJavaHashMap(-1)
+	byKey := map[string]logDirPartition{}
+	for _, p := range ps {
+		m.putHashed(p.tp.String(), topicPartitionHash(p.tp.topic, p.tp.partition))
+		byKey[p.tp.String()] = p
+	}
+	out := make([]logDirPartition, 0, len(ps))
+	for _, k := range m.keys() {
+		out = append(out, byKey[k])
+	}
+	return out
 }
 
 // logDirErrorClasses name the exceptions a log dir's error code stands for.

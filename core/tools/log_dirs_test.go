@@ -38,3 +38,20 @@ func TestLogDirsArgumentErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLogDirsJavaOrder(t *testing.T) {
+	// TopicPartition hashes 1058 (a-0), 1089 (a-1), 1059 (b-0) in 16
+	// buckets: a-1 comes first, as in Kafka's output.
+	ps := javaPartitionOrder([]logDirPartition{{tp: topicPartition{"a", 0}}, {tp: topicPartition{"a", 1}}, {tp: topicPartition{"b", 0}}})
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.tp.String())
+	}
+	if strings.Join(got, ",") != "a-1,a-0,b-0" {
+		t.Errorf("partition order %v", got)
+	}
+	dirs := javaLogDirOrder([]brokerLogDir{{path: "/b"}, {path: "/a"}})
+	if len(dirs) != 2 || dirs[0].path != "/a" || dirs[1].path != "/b" {
+		t.Errorf("dir order %v", dirs)
+	}
+}
