@@ -1556,3 +1556,52 @@ func TestSaramaGroupPartitionGrowth(t *testing.T) {
 		return sa+sb+sx >= 30
 	})
 }
+
+// TestSaramaIdempotentAcrossRestart: an idempotent producer keeps its
+// producer id and sequence numbers across a broker restart; the broker
+// rebuilds each producer's last sequence from the log (as Kafka does from
+// its producer state snapshots), so the next batch is accepted, not
+// refused as OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID, and
+// nothing is duplicated.
+func TestSaramaIdempotentAcrossRestart(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	const topic = "sarama-idem-restart"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+	cfg := saramaConfig(sarama.V2_8_0_0)
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Producer.Retry.Max = 40
+	cfg.Producer.Retry.Backoff = 250 * time.Millisecond
+	cfg.Metadata.Retry.Max = 40
+	cfg.Metadata.Retry.Backoff = 250 * time.Millisecond
+	prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+	if err != nil {
+		t.Fatalf("NewSyncProducer: %v", err)
+	}
+	defer prod.Close()
+	send := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			_, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(fmt.Sprint(i))})
+			if err != nil {
+				t.Fatalf("SendMessage %d: %v", i, err)
+			}
+			if off != int64(i) {
+				t.Errorf("message %d at offset %d", i, off)
+			}
+		}
+	}
+	send(0, 10)
+	c.B().Restart()
+	send(10, 10)
+	recs := ConsumeAll(t, c.Bootstrap(), topic, 15*time.Second)[0]
+	if len(recs) != 20 {
+		t.Fatalf("%d records stored, want 20", len(recs))
+	}
+	for i, r := range recs {
+		if string(r.Value) != fmt.Sprint(i) || r.ProducerID != recs[0].ProducerID {
+			t.Errorf("offset %d: %q producer %d", r.Offset, r.Value, r.ProducerID)
+		}
+	}
+}
