@@ -326,3 +326,58 @@ func TestConfigChangeReachesEveryBroker(t *testing.T) {
 		waitProduceCode(t, addr, "spread", p, 0)
 	}
 }
+
+// TestDynamicBrokerConfigs sets topic defaults per broker and cluster-wide
+// through kafka-configs.sh: they apply live to existing topics, show up as
+// DYNAMIC_* sources and survive a restart.
+func TestDynamicBrokerConfigs(t *testing.T) {
+	c := StartCluster(t, nil)
+	CreateTopic(t, c.Bootstrap(), "dyn", 1, nil)
+	bs := c.Bootstrap()
+
+	out, errOut, code := Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-name", "1", "--alter", "--add-config", "min.insync.replicas=2")
+	if code != 0 || out != "Completed updating config for broker 1.\n" {
+		t.Fatalf("alter broker: %d %q %q", code, out, errOut)
+	}
+	waitProduceCode(t, c.B().Addr(), "dyn", 0, kerr.NotEnoughReplicas.Code)
+
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-name", "1", "--describe")
+	want := "Dynamic configs for broker 1 are:\n  min.insync.replicas=2 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:min.insync.replicas=2, DEFAULT_CONFIG:min.insync.replicas=1}\n"
+	if code != 0 || out != want {
+		t.Errorf("describe broker: %d %q %q, want %q", code, out, errOut, want)
+	}
+
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-name", "1", "--alter", "--add-config", "broker.id=5")
+	if code != 1 || !strings.Contains(errOut, "InvalidRequestException: Invalid config value for resource ConfigResource(type=BROKER, name='1'): Cannot update these configs dynamically: Set(broker.id)") {
+		t.Errorf("static key: %d %q %q", code, out, errOut)
+	}
+
+	// Survives a restart: logs are opened with the dynamic defaults.
+	c.B().Restart()
+	waitProduceCode(t, c.B().Addr(), "dyn", 0, kerr.NotEnoughReplicas.Code)
+
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-name", "1", "--alter", "--delete-config", "min.insync.replicas")
+	if code != 0 {
+		t.Fatalf("delete broker config: %d %q %q", code, out, errOut)
+	}
+	waitProduceCode(t, c.B().Addr(), "dyn", 0, 0)
+
+	// Cluster-wide default.
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-default", "--alter", "--add-config", "min.insync.replicas=3")
+	if code != 0 || out != "Completed updating default config for brokers in the cluster.\n" {
+		t.Fatalf("alter default: %d %q %q", code, out, errOut)
+	}
+	waitProduceCode(t, c.B().Addr(), "dyn", 0, kerr.NotEnoughReplicas.Code)
+	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-default", "--describe")
+	want = "Default configs for brokers in the cluster are:\n  min.insync.replicas=3 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:min.insync.replicas=3, DEFAULT_CONFIG:min.insync.replicas=1}\n"
+	if code != 0 || out != want {
+		t.Errorf("describe default: %d %q %q, want %q", code, out, errOut, want)
+	}
+	// A topic override still wins over broker defaults.
+	adm := kadm.NewClient(NewClient(t, bs))
+	resps, err := adm.AlterTopicConfigs(testContext(t, 10*time.Second), []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "min.insync.replicas", Value: sptr("1")}}, "dyn")
+	if err != nil || resps[0].Err != nil {
+		t.Fatalf("topic override: %v %v", err, resps)
+	}
+	waitProduceCode(t, c.B().Addr(), "dyn", 0, 0)
+}

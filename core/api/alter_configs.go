@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -70,14 +71,25 @@ func (a *KafkaApis) incrementalAlterConfigs(r kmsg.IncrementalAlterConfigsReques
 	if err := checkIncrementalOps(r.Configs); err != nil {
 		return err
 	}
-	if r.ResourceType != kmsg.ConfigResourceTypeTopic {
+	var current map[string]string
+	var err error
+	listDefaults := listTopicConfigDefaults
+	switch r.ResourceType {
+	case kmsg.ConfigResourceTypeTopic:
+		current, err = a.zk.GetEntityConfig(zkutil.ConfigTypeTopic, r.ResourceName)
+	case kmsg.ConfigResourceTypeBroker:
+		var entity string
+		if entity, err = a.brokerEntity(r.ResourceName); err == nil {
+			current, err = a.zk.GetEntityConfig(zkutil.ConfigTypeBroker, entity)
+		}
+		listDefaults = listBrokerConfigDefaults
+	default:
 		return a.writeConfigs(r.ResourceType, r.ResourceName, nil, validateOnly)
 	}
-	current, err := a.zk.GetEntityConfig(zkutil.ConfigTypeTopic, r.ResourceName)
 	if err != nil {
 		return err
 	}
-	props, err := ApplyIncrementalOps(current, r.Configs, listTopicConfigDefaults)
+	props, err := ApplyIncrementalOps(current, r.Configs, listDefaults)
 	if err != nil {
 		return err
 	}
@@ -192,7 +204,7 @@ func (a *KafkaApis) writeConfigs(typ kmsg.ConfigResourceType, name string, props
 	case kmsg.ConfigResourceTypeTopic:
 		return a.alterTopicConfigs(name, props, validateOnly)
 	case kmsg.ConfigResourceTypeBroker:
-		return fmt.Errorf("%w: Dynamic broker configs are not supported by this broker (resource %s)", kerr.InvalidRequest, configResource(typ, name))
+		return a.alterBrokerConfigs(name, props, validateOnly)
 	}
 	return fmt.Errorf("%w: AlterConfigs is only supported for topics and brokers, but resource type is %s", kerr.InvalidRequest, resourceTypeName(typ))
 }
@@ -211,6 +223,62 @@ func (a *KafkaApis) alterTopicConfigs(topic string, props map[string]string, val
 	}
 	a.log.Infof("Updating topic %s with new configuration : %s", topic, renderProps(props))
 	return admin.ChangeTopicConfig(a.zk, topic, props)
+}
+
+// listBrokerConfigDefaults are the LIST-typed dynamic broker configs with
+// their defaults, for APPEND and SUBTRACT.
+var listBrokerConfigDefaults = map[string]string{
+	"log.cleanup.policy":      "delete",
+	"metric.reporters":        "",
+	"sasl.enabled.mechanisms": "GSSAPI",
+	"ssl.cipher.suites":       "",
+	"ssl.enabled.protocols":   "TLSv1.2,TLSv1.3",
+}
+
+// brokerEntity maps a BROKER resource name to its /config/brokers child:
+// "" is the cluster default; an id must be this broker's, since each
+// broker validates its own dynamic configs.
+func (a *KafkaApis) brokerEntity(name string) (string, error) {
+	if name == "" {
+		return "<default>", nil
+	}
+	id, err := strconv.Atoi(name)
+	if err != nil || int32(id) != a.cfg.BrokerID {
+		return "", fmt.Errorf("%w: Unexpected broker id, expected %d, but received %s", kerr.InvalidRequest, a.cfg.BrokerID, name)
+	}
+	return name, nil
+}
+
+// alterBrokerConfigs validates and stores the full dynamic set of this
+// broker or of the cluster default, then announces it.
+func (a *KafkaApis) alterBrokerConfigs(name string, props map[string]string, validateOnly bool) error {
+	entity, err := a.brokerEntity(name)
+	if err != nil {
+		return err
+	}
+	if a.cfg.ValidateBrokerConfig == nil {
+		return fmt.Errorf("%w: Dynamic broker configs are not supported by this broker", kerr.InvalidRequest)
+	}
+	if err := a.cfg.ValidateBrokerConfig(props, name != ""); err != nil {
+		return &admin.Error{Code: kerr.InvalidRequest.Code,
+			Message: fmt.Sprintf("Invalid config value for resource %s: %s", configResource(kmsg.ConfigResourceTypeBroker, name), err.Error())}
+	}
+	if validateOnly {
+		return nil
+	}
+	a.log.Infof("Updating broker %s with new configuration : %s", entity, renderProps(props))
+	if err := a.zk.SetOrCreateEntityConfig(zkutil.ConfigTypeBroker, entity, props); err != nil {
+		return err
+	}
+	return a.zk.CreateConfigChangeNotification(zkutil.ConfigTypeBroker + "/" + entity)
+}
+
+// SetDynamicBrokerConfig switches broker describes to the dynamic view and
+// enables broker AlterConfigs.
+func (a *KafkaApis) SetDynamicBrokerConfig(validate func(map[string]string, bool) error, describeBroker func() []ConfigEntry, describeTopic func(map[string]string) []ConfigEntry) {
+	a.cfg.ValidateBrokerConfig = validate
+	a.cfg.DescribeBrokerConfigs = describeBroker
+	a.cfg.DescribeTopicConfigs = describeTopic
 }
 
 // topicConfigError sorts validation failures as Kafka does: unknown names

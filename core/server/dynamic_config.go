@@ -41,7 +41,13 @@ type ConfigChangeListener struct {
 	log    *logrus.Entry
 	// lastSeq is the sequence number of the last handled notification.
 	lastSeq int64
+	// brokers handles broker entity changes (id or "<default>"); may be nil.
+	brokers func(entity string)
 }
+
+// OnBrokerChange sets the handler of /config/brokers changes; call it
+// before Start.
+func (l *ConfigChangeListener) OnBrokerChange(f func(entity string)) { l.brokers = f }
 
 // NewConfigChangeListener returns a listener applying topic changes
 // through topics until done is closed.
@@ -146,8 +152,13 @@ func (l *ConfigChangeListener) applyEntityChange(entityPath string) {
 		if err := l.topics.RefreshTopicConfig(name); err != nil {
 			l.log.Errorf("Error applying the configuration of topic %s: %v", name, err)
 		}
+	case zkutil.ConfigTypeBroker:
+		if l.brokers != nil {
+			l.log.Infof("Processing override for entityPath: %s", entityPath)
+			l.brokers(name)
+		}
 	default:
-		// Broker, client and user configs are stored but not applied live yet.
+		// Client, user and ip configs are stored but not applied live yet.
 		l.log.Debugf("Ignoring config change for %s", entityPath)
 	}
 }

@@ -41,6 +41,7 @@ type KafkaServer struct {
 	controller  *controller.KafkaController
 	apis        *api.KafkaApis
 	groups      *group.GroupCoordinator
+	dynamic     *DynamicBrokerConfig // /config/brokers overrides
 	brokerEpoch int64
 
 	done     chan struct{}
@@ -65,6 +66,9 @@ func (s *KafkaServer) Startup() error {
 		return err
 	}
 	if err := s.resolveIdentity(); err != nil {
+		return err
+	}
+	if err := s.initDynamicConfig(); err != nil {
 		return err
 	}
 	if err := s.startLogManager(); err != nil {
@@ -98,6 +102,7 @@ func (s *KafkaServer) Startup() error {
 		LeaderImbalanceCheckInterval:       time.Duration(s.cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
 	}, s.zk)
 	s.apis = api.NewKafkaApis(s.apiConfig(), s.cache, s.replicas, s.zk, s.controller, s.done)
+	s.wireDynamicConfig()
 	s.apis.SetProducerIDManager(transaction.NewProducerIDManager(s.brokerID, s.zk))
 	s.groups = group.NewGroupCoordinator(s.groupConfig(), s.replicas)
 	s.groups.Startup()
@@ -120,7 +125,7 @@ func (s *KafkaServer) Startup() error {
 	}
 	s.zk.OnNewSession(s.onNewSession)
 	s.controller.Startup()
-	NewConfigChangeListener(s.zk, s.replicas, s.done).Start()
+	s.startConfigChangeListener()
 	s.log.Infof("%sstarted", s.prefix())
 	return nil
 }
@@ -214,7 +219,7 @@ func (s *KafkaServer) topicConfig(topic string) (klog.Config, int, error) {
 	if err != nil {
 		return klog.Config{}, 0, err
 	}
-	tc, err := s.cfg.TopicConfig(overrides)
+	tc, err := s.effectiveConfig().TopicConfig(overrides)
 	if err != nil {
 		return klog.Config{}, 0, err
 	}
@@ -228,7 +233,7 @@ func (s *KafkaServer) recordPolicy(topic string) cluster.RecordPolicy {
 	if err != nil {
 		return rp
 	}
-	tc, err := s.cfg.TopicConfig(overrides)
+	tc, err := s.effectiveConfig().TopicConfig(overrides)
 	if err != nil {
 		return rp
 	}
@@ -243,7 +248,7 @@ func (s *KafkaServer) uncleanLeaderElection(topic string) bool {
 	if err != nil {
 		return s.cfg.UncleanLeaderElectionEnable
 	}
-	tc, err := s.cfg.TopicConfig(overrides)
+	tc, err := s.effectiveConfig().TopicConfig(overrides)
 	if err != nil {
 		return s.cfg.UncleanLeaderElectionEnable
 	}

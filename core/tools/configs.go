@@ -410,9 +410,8 @@ func (a *configsAdmin) describe(typ string, name *string, all bool) error {
 		}
 	}
 	for _, entity := range entities {
-		if entity == brokerDefaultEntity {
+		if entity == "" {
 			fmt.Fprintf(a.e.stdout, "Default configs for %s in the cluster are:\n", typ)
-			entity = ""
 		} else {
 			kind := "Dynamic"
 			if all {
@@ -443,7 +442,7 @@ func strOrNull(s *string) string {
 }
 
 // allEntities lists every topic (internal ones included), or every broker
-// id followed by the cluster default.
+// id followed by the cluster default ("").
 func (a *configsAdmin) allEntities(typ string) ([]string, error) {
 	req := kmsg.NewPtrMetadataRequest()
 	resp, err := a.request("listTopics", req)
@@ -464,7 +463,7 @@ func (a *configsAdmin) allEntities(typ string) ([]string, error) {
 	for _, b := range md.Brokers {
 		out = append(out, strconv.Itoa(int(b.NodeID)))
 	}
-	return append(out, brokerDefaultEntity), nil
+	return append(out, ""), nil // the cluster default
 }
 
 // resourceConfig is getResourceConfig: DescribeConfigs for one entity,
