@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func requireConfluentKafka(t testing.TB) {
@@ -562,5 +565,82 @@ func TestConfluentTransactionalProducer(t *testing.T) {
 	}
 	if out.Seconds > 15 {
 		t.Errorf("init_transactions took %.1fs", out.Seconds)
+	}
+}
+
+// TestConfluentLeaderFailover: librdkafka consumes a replicated partition
+// (3 brokers, rf=3) in a group while its leader shuts down; it follows the
+// new leader (Metadata, then OffsetForLeaderEpoch validation, KIP-320) and
+// reads everything exactly once, including what is produced after the
+// failover.
+func TestConfluentLeaderFailover(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartClusterN(t, 3, map[string]string{"offsets.topic.replication.factor": "3"})
+	const topic = "confluent-failover"
+	adm := kadmClient(t, c.Bootstrap())
+	ctx := testContext(t, 25*time.Second)
+	if resp, err := adm.CreateTopic(ctx, 1, 3, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create topic: %v / %v", err, resp.Err)
+	}
+	detail := waitPartitions(t, c.Bootstrap(), topic, 1, "3 in-sync replicas", func(p kadm.PartitionDetail) bool { return len(p.ISR) == 3 })
+	leader := detail.Partitions[0].Leader
+	var first []confluentRecord
+	for i := 0; i < 20; i++ {
+		first = append(first, confluentRecord{Topic: topic, Key: "k", Value: fmt.Sprintf("f%d", i)})
+	}
+	confluentProduce(t, c.Bootstrap(), map[string]any{"acks": "all"}, first)
+
+	type result struct {
+		out confluentConsumeOut
+		err error
+	}
+	done := make(chan result, 1)
+	in, _ := json.Marshal(map[string]any{"mode": "consume", "bootstrap": c.Bootstrap(), "topic": topic,
+		"group": "confluent-failover-g", "count": 40, "timeout": 20,
+		"config": map[string]any{"check.crcs": true, "topic.metadata.refresh.interval.ms": 1000}})
+	go func() {
+		cmd := exec.Command(systemPython, filepath.Join(repoRoot, "integration", "testdata", "compat_confluent.py"))
+		cmd.Stdin = strings.NewReader(string(in))
+		cmd.SysProcAttr = dieWithParent()
+		stdout, err := cmd.Output()
+		var r result
+		r.err = err
+		if err == nil {
+			r.err = json.Unmarshal(stdout, &r.out)
+		}
+		done <- r
+	}()
+	time.Sleep(3 * time.Second) // the consumer joins and reads the first 20
+	c.Brokers[leader-1].Stop()
+	waitPartitions(t, bootstrapOf(c.Brokers...), topic, 1, "a new leader", func(p kadm.PartitionDetail) bool {
+		return p.Leader >= 1 && p.Leader != leader
+	})
+	prod := NewClient(t, bootstrapOf(c.Brokers...), kgo.RequiredAcks(kgo.AllISRAcks()))
+	for i := 0; i < 20; i++ {
+		if err := prod.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte("k"), Value: []byte(fmt.Sprintf("s%d", i))}).FirstErr(); err != nil {
+			t.Fatalf("produce after failover: %v", err)
+		}
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(25 * time.Second):
+		t.Fatal("consumer did not finish")
+	}
+	if r.err != nil {
+		t.Fatalf("consumer: %v", r.err)
+	}
+	var vals []string
+	for i, m := range r.out.Messages {
+		vals = append(vals, m.Value)
+		if m.Offset != int64(i) {
+			t.Errorf("message %d at offset %d", i, m.Offset)
+		}
+	}
+	if len(vals) != 40 || vals[19] != "f19" || vals[20] != "s0" || vals[39] != "s19" {
+		t.Errorf("consumed %d: %v", len(vals), vals)
+	}
+	if len(r.out.Errors) > 0 {
+		t.Logf("consumer errors (transient during failover): %v", r.out.Errors)
 	}
 }
