@@ -31,18 +31,18 @@ var supportedVersions = map[int16][2]int16{
 	15: {0, 5},  // DescribeGroups
 	16: {0, 4},  // ListGroups
 	18: {0, 3},  // ApiVersions
-	22: {0, 4},  // InitProducerId (idempotent producers)
-	23: {0, 4},  // OffsetForLeaderEpoch
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
 	21: {0, 2},  // DeleteRecords
+	22: {0, 4},  // InitProducerId (idempotent producers)
+	23: {0, 4},  // OffsetForLeaderEpoch
 	32: {0, 4},  // DescribeConfigs
-	35: {0, 2},  // DescribeLogDirs
 	33: {0, 2},  // AlterConfigs
-	44: {0, 1},  // IncrementalAlterConfigs
+	35: {0, 2},  // DescribeLogDirs
 	37: {0, 3},  // CreatePartitions
 	42: {0, 2},  // DeleteGroups
 	43: {0, 2},  // ElectLeaders
+	44: {0, 1},  // IncrementalAlterConfigs
 	45: {0, 0},  // AlterPartitionReassignments
 	46: {0, 0},  // ListPartitionReassignments
 	47: {0, 0},  // OffsetDelete
