@@ -555,7 +555,7 @@ func TestConfluentTransactionalProducer(t *testing.T) {
 		Error   *string `json:"error"`
 		Seconds float64 `json:"seconds"`
 	}
-	runConfluent(t, map[string]any{"mode": "transactional", "bootstrap": c.Bootstrap(), "transactional_id": "confluent-tx", "timeout": 5}, &out)
+	runConfluent(t, map[string]any{"mode": "transactional", "bootstrap": c.Bootstrap(), "transactional_id": "confluent-tx", "timeout": 2}, &out)
 	if out.Error == nil {
 		t.Fatalf("init_transactions succeeded, but the broker has no transaction coordinator yet (update this test)")
 	}

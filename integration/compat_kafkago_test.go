@@ -6,6 +6,7 @@ package integration
 // request/response Client API.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -58,6 +59,21 @@ func kafkaGoReadAll(t *testing.T, bootstrap, topic string, partition, n int) []k
 		got = append(got, m)
 	}
 	return got
+}
+
+// kafkaGoGroupRead is ReadMessage (or FetchMessage) for a group Reader,
+// retrying the errors a group Reader reports while the coordinator is not
+// ready yet: the first lookup creates __consumer_offsets and, as in Kafka,
+// answers COORDINATOR_NOT_AVAILABLE until it is loaded.
+func kafkaGoGroupRead(ctx context.Context, read func(context.Context) (kafka.Message, error)) (kafka.Message, error) {
+	for {
+		m, err := read(ctx)
+		if err == nil || ctx.Err() != nil ||
+			!(errors.Is(err, kafka.GroupCoordinatorNotAvailable) || errors.Is(err, kafka.NotCoordinatorForGroup) ||
+				errors.Is(err, kafka.GroupLoadInProgress) || errors.Is(err, kafka.RebalanceInProgress)) {
+			return m, err
+		}
+	}
 }
 
 func kafkaGoHeader(m kafka.Message, key string) string {
@@ -215,7 +231,7 @@ func TestKafkaGoReaderGroup(t *testing.T) {
 	seen := map[string]int{}
 	r1 := newReader()
 	for i := 0; i < 20; i++ {
-		m, err := r1.ReadMessage(ctx)
+		m, err := kafkaGoGroupRead(ctx, r1.ReadMessage)
 		if err != nil {
 			t.Fatalf("group ReadMessage %d: %v", i, err)
 		}
@@ -229,7 +245,7 @@ func TestKafkaGoReaderGroup(t *testing.T) {
 	defer r2.Close()
 	var fetched []kafka.Message
 	for i := 0; i < 10; i++ {
-		m, err := r2.FetchMessage(ctx)
+		m, err := kafkaGoGroupRead(ctx, r2.FetchMessage)
 		if err != nil {
 			t.Fatalf("group FetchMessage %d: %v", i, err)
 		}
@@ -824,7 +840,7 @@ func TestKafkaGoReaderExtras(t *testing.T) {
 	defer gr.Close()
 	perTopic := map[string]int{}
 	for i := 0; i < 12; i++ {
-		m, err := gr.ReadMessage(ctx)
+		m, err := kafkaGoGroupRead(ctx, gr.ReadMessage)
 		if err != nil {
 			t.Fatalf("group reader over two topics, message %d: %v", i, err)
 		}
@@ -883,6 +899,13 @@ func TestKafkaGoThreeBrokers(t *testing.T) {
 	if len(md.Brokers) != 3 {
 		t.Errorf("Metadata lists %d brokers, want 3", len(md.Brokers))
 	}
+	leaders := map[int]bool{}
+	for _, p := range md.Topics[0].Partitions {
+		leaders[p.Leader.ID] = true
+	}
+	if len(leaders) != 3 {
+		t.Errorf("leaders %v: Kafka spreads the first replica (the leader) over all brokers", leaders)
+	}
 	// kafka.TCP takes one address per argument (a comma-separated string
 	// would make kafka-go index past its network list).
 	w := &kafka.Writer{Addr: kafka.TCP(strings.Split(c.Bootstrap(), ",")...), Topic: topic, Transport: &kafka.Transport{},
@@ -922,7 +945,7 @@ func TestKafkaGoThreeBrokers(t *testing.T) {
 	defer r.Close()
 	seen := map[string]bool{}
 	for len(seen) < 30 {
-		m, err := r.ReadMessage(ctx)
+		m, err := kafkaGoGroupRead(ctx, r.ReadMessage)
 		if err != nil {
 			t.Fatalf("group ReadMessage after %d: %v", len(seen), err)
 		}

@@ -839,64 +839,6 @@ func TestSaramaProtocolVersions(t *testing.T) {
 	}
 }
 
-// TestSaramaThreeBrokers produces with acks=all to a replicated topic and
-// consumes through a client that knows only one broker.
-func TestSaramaThreeBrokers(t *testing.T) {
-	watchSaramaLog(t)
-	c := StartClusterN(t, 3, map[string]string{"offsets.topic.replication.factor": "3"})
-	const topic = "sarama-rf3"
-	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
-	adm, err := sarama.NewClusterAdminFromClient(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 3,
-		ConfigEntries: map[string]*string{"min.insync.replicas": strPtr("2")}}, false); err != nil {
-		t.Fatalf("CreateTopic rf=3: %v", err)
-	}
-	waitUntil(t, 20*time.Second, "every partition with 3 in-sync replicas", func() bool {
-		if err := cl.RefreshMetadata(topic); err != nil {
-			return false
-		}
-		for p := int32(0); p < 3; p++ {
-			isr, err := cl.InSyncReplicas(topic, p)
-			if err != nil || len(isr) != 3 {
-				return false
-			}
-		}
-		return true
-	})
-	cfg := saramaConfig(sarama.V2_8_0_0)
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
-	prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
-	for i := 0; i < 30; i++ {
-		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(fmt.Sprint(i))}); err != nil {
-			t.Fatalf("SendMessage %d: %v", i, err)
-		}
-	}
-	leaders := map[int32]bool{}
-	one := saramaClient(t, c.Brokers[2].Addr(), saramaConfig(sarama.V2_8_0_0))
-	for p := int32(0); p < 3; p++ {
-		l, err := one.Leader(topic, p)
-		if err != nil {
-			t.Fatalf("Leader %d: %v", p, err)
-		}
-		leaders[l.ID()] = true
-		got := saramaConsume(t, one, topic, p, sarama.OffsetOldest, 10, 15*time.Second)
-		if len(got) != 10 {
-			t.Errorf("partition %d: %d messages", p, len(got))
-		}
-	}
-	if len(leaders) != 3 {
-		t.Errorf("leaders %v: Kafka spreads the first replica (the leader) over all brokers", leaders)
-	}
-}
-
 // TestSaramaVersionMatrix is sarama's own version matrix in small: clients
 // pinned to protocol versions from 0.10.0 (message format v1) to 2.8
 // (record batches v2) each produce with every codec their version allows
@@ -1484,7 +1426,7 @@ func TestSaramaInternalTopicMetadata(t *testing.T) {
 	cl := saramaClient(t, c.Bootstrap(), cfg)
 	var parts []int32
 	var err error
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(8 * time.Second)
 	for time.Now().Before(deadline) {
 		_ = cl.RefreshMetadata("__consumer_offsets")
 		if parts, err = cl.Partitions("__consumer_offsets"); err == nil && len(parts) == 50 {
