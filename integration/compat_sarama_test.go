@@ -1547,3 +1547,97 @@ func TestSaramaIdempotentAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestSaramaOldAdminAndGroupVersions runs the admin calls and a consumer
+// group with sarama pinned to 1.0 and 0.11 (CreateTopics v2/v1,
+// DescribeConfigs v0 with is_default instead of a config source,
+// CreatePartitions v0, DeleteTopics v1, JoinGroup v1/v2, OffsetCommit v3/v2),
+// and checks an acks=0 producer sharing the client's connection leaves it
+// usable (the broker sends no response at all for acks=0).
+func TestSaramaOldAdminAndGroupVersions(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	for _, v := range []sarama.KafkaVersion{sarama.V1_0_0_0, sarama.V0_11_0_0} {
+		t.Run(v.String(), func(t *testing.T) {
+			topic := "sarama-old-admin-" + strings.ReplaceAll(v.String(), ".", "_")
+			cfg := saramaConfig(v)
+			cl := saramaClient(t, c.Bootstrap(), cfg)
+			adm, err := sarama.NewClusterAdminFromClient(cl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1,
+				ConfigEntries: map[string]*string{"retention.ms": strPtr("3600000")}}, false); err != nil {
+				t.Fatalf("CreateTopic: %v", err)
+			}
+			WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+			entries, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic,
+				ConfigNames: []string{"retention.ms", "cleanup.policy"}})
+			if err != nil || len(entries) != 2 {
+				t.Fatalf("DescribeConfig: %v, %d entries", err, len(entries))
+			}
+			for _, e := range entries {
+				if (e.Name == "retention.ms") == e.Default {
+					t.Errorf("%s: value %q is_default %v (DescribeConfigs v0)", e.Name, e.Value, e.Default)
+				}
+			}
+			if v.IsAtLeast(sarama.V1_0_0_0) {
+				if err := adm.CreatePartitions(topic, 2, nil, false); err != nil {
+					t.Errorf("CreatePartitions v0: %v", err)
+				}
+				WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 2)
+			}
+
+			// acks=0 on the client's own connection, then a request that
+			// expects an answer on the same connection.
+			pcfg := saramaConfig(v)
+			pcfg.Producer.RequiredAcks = sarama.NoResponse
+			pcfg.Producer.Partitioner = sarama.NewManualPartitioner
+			pcl := saramaClient(t, c.Bootstrap(), pcfg)
+			sp, err := sarama.NewSyncProducerFromClient(pcl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 5; i++ {
+				if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: 0, Value: sarama.StringEncoder(fmt.Sprintf("n%d", i))}); err != nil {
+					t.Fatalf("acks=0 SendMessage: %v", err)
+				}
+			}
+			waitUntil(t, 5*time.Second, "5 acks=0 messages stored, read on the same connection", func() bool {
+				end, err := pcl.GetOffset(topic, 0, sarama.OffsetNewest)
+				return err == nil && end == 5
+			})
+
+			gcfg := saramaConfig(v)
+			gcfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+			gcfg.Consumer.Offsets.AutoCommit.Interval = 100 * time.Millisecond
+			gcfg.Consumer.Group.Session.Timeout = 6 * time.Second
+			gcfg.Consumer.Group.Heartbeat.Interval = 300 * time.Millisecond
+			ctx := testContext(t, 20*time.Second)
+			g := saramaGroupName(topic)
+			r := newGroupRecorder("old")
+			stop := runGroupMember(t, ctx, c.Bootstrap(), g, topic, gcfg, r)
+			waitUntil(t, 15*time.Second, "the group member consumed the 5 messages", func() bool {
+				_, seen, _ := r.state()
+				return seen == 5
+			})
+			stop()
+			offs, err := adm.ListConsumerGroupOffsets(g, map[string][]int32{topic: {0}})
+			if err != nil {
+				t.Fatalf("ListConsumerGroupOffsets: %v", err)
+			}
+			if b := offs.GetBlock(topic, 0); b == nil || b.Offset != 5 {
+				t.Errorf("committed %+v, want 5", b)
+			}
+			groups, err := adm.ListConsumerGroups()
+			if err != nil || groups[g] != "consumer" {
+				t.Errorf("ListConsumerGroups: %v, %v", groups, err)
+			}
+			if err := adm.DeleteTopic(topic); err != nil {
+				t.Errorf("DeleteTopic: %v", err)
+			}
+		})
+	}
+}
+
+func saramaGroupName(topic string) string { return topic + "-g" }
