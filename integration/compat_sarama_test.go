@@ -1641,3 +1641,24 @@ func TestSaramaOldAdminAndGroupVersions(t *testing.T) {
 }
 
 func saramaGroupName(topic string) string { return topic + "-g" }
+
+// TestSaramaDescribeClusterAPI sends DescribeCluster (key 60, v0, new in
+// Kafka 2.8, KIP-700), which sarama's ClusterAdmin.DescribeCluster tries
+// first at V2_8_0_0 before falling back to Metadata.
+func TestSaramaDescribeClusterAPI(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, nil)
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
+	b, err := cl.Controller()
+	if err != nil {
+		t.Fatalf("Controller: %v", err)
+	}
+	resp, err := b.DescribeCluster(sarama.NewDescribeClusterRequest(sarama.V2_8_0_0))
+	if err != nil {
+		t.Fatalf("DescribeCluster: %v (Kafka 2.8 serves DescribeCluster v0)", err)
+	}
+	if resp.Err != sarama.ErrNoError || resp.ControllerID != 1 || resp.ClusterID == "" || len(resp.Brokers) != 1 ||
+		resp.Brokers[0].BrokerID != 1 || resp.Brokers[0].Port != int32(c.B().Port) {
+		t.Errorf("DescribeCluster: %+v", resp)
+	}
+}
