@@ -59,10 +59,11 @@ type confluentRecord struct {
 }
 
 type confluentDelivery struct {
-	Error     *string `json:"error"`
-	Topic     string  `json:"topic"`
-	Partition int32   `json:"partition"`
-	Offset    int64   `json:"offset"`
+	Error     *string  `json:"error"`
+	Topic     string   `json:"topic"`
+	Partition int32    `json:"partition"`
+	Offset    int64    `json:"offset"`
+	Timestamp [2]int64 `json:"timestamp"` // [type, ms]: 1 CreateTime, 2 LogAppendTime
 }
 
 type confluentProduceOut struct {
@@ -642,5 +643,48 @@ func TestConfluentLeaderFailover(t *testing.T) {
 	}
 	if len(r.out.Errors) > 0 {
 		t.Logf("consumer errors (transient during failover): %v", r.out.Errors)
+	}
+}
+
+// TestConfluentLogAppendTimeAndOutOfRange: on a LogAppendTime topic the
+// delivery report carries the broker's append time (Produce response
+// log_append_time_ms) and type LogAppendTime; a consumer assigned past the
+// log end gets OFFSET_OUT_OF_RANGE from Fetch and resets to the earliest
+// offset (auto.offset.reset=earliest).
+func TestConfluentLogAppendTimeAndOutOfRange(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, nil)
+	const topic = "confluent-lat"
+	lat := "LogAppendTime"
+	CreateTopic(t, c.Bootstrap(), topic, 1, map[string]*string{"message.timestamp.type": &lat})
+	before := time.Now().Add(-2 * time.Second).UnixMilli()
+	var recs []confluentRecord
+	for i := 0; i < 4; i++ {
+		recs = append(recs, confluentRecord{Topic: topic, Key: "k", Value: fmt.Sprintf("l%d", i)})
+	}
+	res := confluentProduce(t, c.Bootstrap(), map[string]any{"acks": "all"}, recs)
+	for i, d := range res {
+		if d == nil || d.Error != nil {
+			continue
+		}
+		if d.Timestamp[0] != 2 || d.Timestamp[1] < before || d.Timestamp[1] > time.Now().Add(2*time.Second).UnixMilli() {
+			t.Errorf("record %d: delivery timestamp %v, want type 2 (LogAppendTime) with the broker's time", i, d.Timestamp)
+		}
+	}
+	var out struct {
+		Read [][4]any `json:"read"`
+	}
+	runConfluent(t, map[string]any{"mode": "lookups", "bootstrap": c.Bootstrap(), "topic": topic, "partitions": 1,
+		"times": map[string]int64{}, "seek": 1000, "count": 4, "config": map[string]any{"auto.offset.reset": "earliest"}}, &out)
+	if len(out.Read) != 4 {
+		t.Fatalf("after assigning offset 1000 with auto.offset.reset=earliest: read %v, want offsets 0-3", out.Read)
+	}
+	for i, r := range out.Read {
+		if off, _ := r[0].(float64); int(off) != i {
+			t.Errorf("record %d at offset %v", i, r[0])
+		}
+		if ty, _ := r[2].(float64); ty != 2 {
+			t.Errorf("record %d: timestamp type %v, want 2 (LogAppendTime)", i, r[2])
+		}
 	}
 }

@@ -385,6 +385,17 @@ func TestKafkaGoConn(t *testing.T) {
 		t.Errorf("ReadBatch from 5: %v, high watermark %d; want c5..c11, 12", vals, batch.HighWaterMark())
 	}
 
+	// Past the log end Fetch answers OFFSET_OUT_OF_RANGE; at the log end it
+	// answers an empty batch.
+	if _, err := lc.Seek(100, kafka.SeekAbsolute|kafka.SeekDontCheck); err != nil {
+		t.Fatalf("Seek: %v", err)
+	}
+	oob := lc.ReadBatchWith(kafka.ReadBatchConfig{MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 200 * time.Millisecond})
+	if _, err := oob.ReadMessage(); !errors.Is(err, kafka.OffsetOutOfRange) {
+		t.Errorf("ReadBatch at offset 100 of 12: %v, want %v", err, kafka.OffsetOutOfRange)
+	}
+	_ = oob.Close()
+
 	if err := conn.DeleteTopics(topic); err != nil {
 		t.Fatalf("DeleteTopics: %v", err)
 	}

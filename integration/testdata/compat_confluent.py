@@ -41,7 +41,8 @@ def produce(spec):
     def cb(i):
         def on_delivery(err, msg):
             results[i] = {"error": err_name(err), "partition": msg.partition(),
-                          "offset": msg.offset(), "topic": msg.topic()}
+                          "offset": msg.offset(), "topic": msg.topic(),
+                          "timestamp": list(msg.timestamp())}
         return on_delivery
 
     for i, r in enumerate(spec["records"]):
@@ -180,8 +181,10 @@ def admin(spec):
 def lookups(spec):
     """Offset lookups without a group: watermarks, offsets_for_times, and
     reading from an assigned, seeked partition."""
-    c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": "lookups-unused",
-                  "enable.auto.commit": False, "socket.timeout.ms": 10000})
+    conf = {"bootstrap.servers": spec["bootstrap"], "group.id": "lookups-unused",
+            "enable.auto.commit": False, "socket.timeout.ms": 10000}
+    conf.update(spec.get("config") or {})
+    c = Consumer(conf)
     t = spec["topic"]
     out = {"watermarks": {}, "by_time": {}, "read": []}
     for p in range(spec["partitions"]):
