@@ -1326,6 +1326,54 @@ func TestSaramaAdminDetails(t *testing.T) {
 		t.Errorf("DescribeTopics of an unknown topic: %+v, %v; want UNKNOWN_TOPIC_OR_PARTITION (admin metadata does not auto-create)", md, err)
 	}
 
+	// CreateTopic validation as Kafka does it: manual assignment, a bad
+	// config value, zero partitions, an unknown broker in the assignment.
+	if err := adm.CreateTopic("sarama-manual", &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1,
+		ReplicaAssignment: map[int32][]int32{0: {1}, 1: {1}}}, false); err != nil {
+		t.Errorf("CreateTopic with a replica assignment: %v", err)
+	} else {
+		WaitLeaders(t, kadmClient(t, c.Bootstrap()), "sarama-manual", 2)
+	}
+	if err := adm.CreateTopic("sarama-badcfg", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1,
+		ConfigEntries: map[string]*string{"retention.ms": strPtr("abc")}}, false); !errors.Is(err, sarama.ErrInvalidConfig) {
+		t.Errorf("CreateTopic with retention.ms=abc: %v, want %v", err, sarama.ErrInvalidConfig)
+	}
+	if err := adm.CreateTopic("sarama-zero", &sarama.TopicDetail{NumPartitions: 0, ReplicationFactor: 1}, false); !errors.Is(err, sarama.ErrInvalidPartitions) {
+		t.Errorf("CreateTopic with 0 partitions: %v, want %v", err, sarama.ErrInvalidPartitions)
+	}
+	// Kafka does not check a manual assignment for unknown brokers (as
+	// TopicCommand): the topic is created, its partition gets no leader, and
+	// CreateTopics answers REQUEST_TIMED_OUT once its timeout passes.
+	shortCfg := saramaConfig(sarama.V2_8_0_0)
+	shortCfg.Admin.Timeout = 2 * time.Second
+	shortAdm, err := sarama.NewClusterAdmin(strings.Split(c.Bootstrap(), ","), shortCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shortAdm.Close()
+	if err := shortAdm.CreateTopic("sarama-badbroker", &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1,
+		ReplicaAssignment: map[int32][]int32{0: {7}}}, false); !errors.Is(err, sarama.ErrRequestTimedOut) {
+		t.Errorf("CreateTopic assigned to broker 7: %v, want %v", err, sarama.ErrRequestTimedOut)
+	}
+	// It exists (in ZooKeeper) though no broker has metadata for it: a
+	// second create is TOPIC_ALREADY_EXISTS.
+	if err := adm.CreateTopic("sarama-badbroker", &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false); !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		t.Errorf("CreateTopic again after the timed-out create: %v, want %v", err, sarama.ErrTopicAlreadyExists)
+	}
+
+	// A group nobody knows: Kafka describes it as Dead without an error,
+	// and lists no committed offsets (-1) for it.
+	desc, err := adm.DescribeConsumerGroups([]string{"sarama-never-seen"})
+	if err != nil || len(desc) != 1 || desc[0].State != "Dead" || !errors.Is(desc[0].Err, sarama.ErrNoError) {
+		t.Errorf("DescribeConsumerGroups of an unknown group: %+v, %v; want state Dead, no error", desc, err)
+	}
+	offs, err := adm.ListConsumerGroupOffsets("sarama-never-seen", map[string][]int32{topic: {0}})
+	if err != nil {
+		t.Errorf("ListConsumerGroupOffsets of an unknown group: %v", err)
+	} else if b := offs.GetBlock(topic, 0); b == nil || b.Offset != -1 || !errors.Is(b.Err, sarama.ErrNoError) {
+		t.Errorf("ListConsumerGroupOffsets of an unknown group: %+v, want -1 without error", b)
+	}
+
 	// __consumer_offsets exists after the first group lookup and is internal.
 	if _, err := cl.Coordinator("sarama-details-g"); err != nil {
 		t.Fatalf("Coordinator: %v", err)
