@@ -279,6 +279,9 @@ type confluentAdminOut struct {
 		ReadOnly  bool    `json:"read_only"`
 	} `json:"configs"`
 	DescribeConfigsError *string            `json:"describe_configs_error"`
+	BrokerConfigs        map[string][3]any  `json:"broker_configs"`
+	BrokerConfigCount    int                `json:"broker_config_count"`
+	DescribeBrokerError  *string            `json:"describe_broker_error"`
 	CreatePartitions     map[string]*string `json:"create_partitions"`
 	PartitionsAfter      int                `json:"partitions_after"`
 	AlterConfigs         map[string]*string `json:"alter_configs"`
@@ -323,7 +326,8 @@ func TestConfluentAdminClient(t *testing.T) {
 		"group": "confluent-admin-g", "count": 1}, &cons)
 
 	var out confluentAdminOut
-	runConfluent(t, map[string]any{"mode": "admin", "bootstrap": c.Bootstrap(), "topic": topic}, &out)
+	runConfluent(t, map[string]any{"mode": "admin", "bootstrap": c.Bootstrap(), "topic": topic,
+		"broker_keys": []string{"broker.id", "log.retention.hours", "num.network.threads", "log.cleaner.threads"}}, &out)
 	checks := []struct{ what, got, want string }{
 		{"create_topics", onlyResult(out.Create), "<none>"},
 		{"create_topics again", onlyResult(out.CreateAgain), "TOPIC_ALREADY_EXISTS"},
@@ -360,6 +364,18 @@ func TestConfluentAdminClient(t *testing.T) {
 	}
 	if e, ok := out.Configs["cleanup.policy"]; !ok || e.Value == nil || *e.Value != "delete" || !e.IsDefault || e.Source != 5 {
 		t.Errorf("describe_configs cleanup.policy: %+v (present %v); want delete, default", e, ok)
+	}
+	// Broker configs: librdkafka ConfigSource 4 = STATIC_BROKER_CONFIG
+	// (server.properties), 5 = DEFAULT_CONFIG; log.cleaner.threads is
+	// dynamically updatable in Kafka, so not read-only.
+	if out.DescribeBrokerError != nil || out.BrokerConfigCount < 100 {
+		t.Errorf("describe_configs broker 1: %d entries, error %s", out.BrokerConfigCount, errName(out.DescribeBrokerError))
+	}
+	for k, want := range map[string]string{"broker.id": "[1 4 true]", "log.retention.hours": "[168 4 true]",
+		"num.network.threads": "[3 5 false]", "log.cleaner.threads": "[1 5 false]"} {
+		if got := fmt.Sprint(out.BrokerConfigs[k]); got != want {
+			t.Errorf("broker config %s: [value source read_only] %s, want %s", k, got, want)
+		}
 	}
 	if len(out.Groups) != 1 || out.Groups[0] != "confluent-admin-g" {
 		t.Errorf("list_groups: %v, want [confluent-admin-g]", out.Groups)

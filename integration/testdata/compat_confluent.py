@@ -145,6 +145,16 @@ def admin(spec):
             out["describe_configs_error"] = err_name(e)
     out["configs"] = configs
 
+    broker_configs = {}
+    for r, f in a.describe_configs([ConfigResource("broker", "1")]).items():
+        try:
+            for name, e in f.result(timeout=20).items():
+                broker_configs[name] = [e.value, e.source, e.is_read_only]
+        except Exception as e:  # noqa: BLE001
+            out["describe_broker_error"] = err_name(e)
+    out["broker_configs"] = {k: broker_configs.get(k) for k in spec.get("broker_keys", [])}
+    out["broker_config_count"] = len(broker_configs)
+
     out["create_partitions"] = wait_futures(a.create_partitions([NewPartitions(t, 4)]))
     md = a.list_topics(topic=t, timeout=10)
     out["partitions_after"] = len(md.topics[t].partitions)
