@@ -1232,6 +1232,33 @@ func TestSaramaProducerEdgeCases(t *testing.T) {
 		}
 	})
 
+	t.Run("topic-limits", func(t *testing.T) {
+		// Topic-level max.message.bytes and message.timestamp.difference.max.ms
+		// are enforced per produce: MESSAGE_TOO_LARGE and INVALID_TIMESTAMP.
+		const topic = "sarama-limits"
+		CreateTopic(t, c.Bootstrap(), topic, 1, map[string]*string{"max.message.bytes": strPtr("2000"),
+			"message.timestamp.difference.max.ms": strPtr("60000")})
+		cfg := saramaConfig(sarama.V2_8_0_0)
+		cfg.Producer.Retry.Max = 0
+		prod, err := sarama.NewSyncProducer(strings.Split(c.Bootstrap(), ","), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer prod.Close()
+		_, _, err = prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.ByteEncoder(bytes.Repeat([]byte("z"), 3000))})
+		if !errors.Is(err, sarama.ErrMessageSizeTooLarge) {
+			t.Errorf("3000-byte message to a topic with max.message.bytes=2000: %v, want %v", err, sarama.ErrMessageSizeTooLarge)
+		}
+		_, _, err = prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("old"),
+			Timestamp: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if !errors.Is(err, sarama.ErrInvalidTimestamp) {
+			t.Errorf("timestamp from 2001 with message.timestamp.difference.max.ms=60000: %v, want %v", err, sarama.ErrInvalidTimestamp)
+		}
+		if _, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("fine")}); err != nil || off != 0 {
+			t.Errorf("a small, current message: offset %d, %v; want 0 (nothing stored before)", off, err)
+		}
+	})
+
 	t.Run("log-append-time-and-nulls", func(t *testing.T) {
 		const topic = "sarama-lat"
 		CreateTopic(t, c.Bootstrap(), topic, 1, map[string]*string{"message.timestamp.type": strPtr("LogAppendTime")})
