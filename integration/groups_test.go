@@ -736,10 +736,14 @@ func TestGroupCoordinatorFailover(t *testing.T) {
 	}
 	coordinator.Stop()
 
-	adm2 := kadm.NewClient(NewClient(t, survivor.Addr()))
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := adm2.FetchOffsets(ctx, group)
+		// A fresh client each time: a client that looked the coordinator
+		// up in the moment before the survivor's metadata changed keeps
+		// dialling the stopped broker.
+		cl2 := NewClient(t, survivor.Addr())
+		resp, err := kadm.NewClient(cl2).FetchOffsets(ctx, group)
+		cl2.Close()
 		if err == nil && resp.Error() == nil {
 			got := map[int32]int64{}
 			resp.Each(func(o kadm.OffsetResponse) { got[o.Partition] = o.At })

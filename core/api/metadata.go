@@ -5,6 +5,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gokafka/kafka/core/admin"
+	"github.com/gokafka/kafka/core/coordinator/group"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
 )
@@ -122,6 +123,15 @@ func liveOnly(ids []int32, live map[int32]bool) []int32 {
 func (a *KafkaApis) maybeAutoCreate(name string, autoCreate bool) int16 {
 	if err := admin.ValidateTopicName(name); err != nil {
 		return kerr.InvalidTopicException.Code
+	}
+	if name == group.OffsetsTopic && a.groups != nil {
+		// Kafka creates the offsets topic on any Metadata request naming
+		// it, auto.create.topics.enable or not.
+		if len(a.cache.AliveBrokerIDs()) < int(a.groups.ReplicationFactor()) {
+			return kerr.InvalidReplicationFactor.Code
+		}
+		a.createOffsetsTopic()
+		return kerr.LeaderNotAvailable.Code
 	}
 	if !autoCreate || !a.cfg.AutoCreateTopicsEnable || internalTopics[name] {
 		return kerr.UnknownTopicOrPartition.Code
