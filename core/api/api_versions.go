@@ -46,6 +46,7 @@ var supportedVersions = map[int16][2]int16{
 	45: {0, 0},  // AlterPartitionReassignments
 	46: {0, 0},  // ListPartitionReassignments
 	47: {0, 0},  // OffsetDelete
+	60: {0, 0},  // DescribeCluster
 }
 
 func isSupported(key, version int16) bool {

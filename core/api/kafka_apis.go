@@ -143,6 +143,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleAlterPartitionReassignments(body), nil
 	case *kmsg.ListPartitionReassignmentsRequest:
 		return a.handleListPartitionReassignments(body), nil
+	case *kmsg.DescribeClusterRequest:
+		return a.handleDescribeCluster(req, body), nil
 	case *kmsg.ElectLeadersRequest:
 		return a.handleElectLeaders(body), nil
 	case *kmsg.ControlledShutdownRequest:

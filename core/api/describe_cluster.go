@@ -1,0 +1,30 @@
+package api
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/network"
+)
+
+// handleDescribeCluster answers the admin client's cluster description
+// (KIP-700): cluster id, controller and the live brokers on the listener
+// the request came in on, from the metadata cache.
+func (a *KafkaApis) handleDescribeCluster(req *network.Request, body *kmsg.DescribeClusterRequest) kmsg.Response {
+	resp := body.ResponseKind().(*kmsg.DescribeClusterResponse)
+	resp.ClusterID = a.cfg.ClusterID
+	resp.ControllerID = a.cache.ControllerID()
+	for _, b := range a.cache.AliveBrokers() {
+		ep, ok := b.EndpointFor(req.ListenerName)
+		if !ok {
+			continue
+		}
+		rb := kmsg.NewDescribeClusterResponseBroker()
+		rb.NodeID, rb.Host, rb.Port = b.ID, ep.Host, ep.Port
+		if b.Rack != "" {
+			rack := b.Rack
+			rb.Rack = &rack
+		}
+		resp.Brokers = append(resp.Brokers, rb)
+	}
+	return resp
+}
