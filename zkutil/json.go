@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/bits"
 	"strconv"
+
+	"github.com/gokafka/kafka/core/javacompat"
 )
 
 // Kafka encodes znodes with Jackson from Scala maps, so the key order on the
@@ -87,20 +89,8 @@ func jsonStrings(vs []string) []byte {
 	return append(b, ']')
 }
 
-// javaStringHash is java.lang.String.hashCode over UTF-16 code units.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
-			continue
-		}
-		h = 31*h + int32(r)
-	}
-	return h
-}
+// javaStringHash is java.lang.String.hashCode.
+func javaStringHash(s string) int32 { return javacompat.StringHashCode(s) }
 
 // scalaHashMapOrder returns keys in the iteration order of a Scala 2.12
 // mutable.HashMap into which they were inserted in the given order: initial

@@ -37,8 +37,8 @@ type ReplicaManager struct {
 	topicConfig TopicConfig
 	// recordPolicy gives each topic's record checks (SetRecordPolicies).
 	recordPolicy func(topic string) cluster.RecordPolicy
-	log         *logrus.Entry
-	stateLog    *logrus.Entry
+	log          *logrus.Entry
+	stateLog     *logrus.Entry
 
 	mu              sync.RWMutex
 	partitions      map[TopicPartition]*cluster.Partition

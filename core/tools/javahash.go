@@ -1,25 +1,15 @@
 package tools
 
+import "github.com/gokafka/kafka/core/javacompat"
+
 // Several Kafka 2.8 outputs are printed by iterating a java.util.HashMap: the
 // topics of "kafka-topics --describe" via --bootstrap-server and the entries
 // behind "Configs:". Users compare our output with Kafka's line by line, so
 // this file reproduces HashMap's iteration order (bucket order, insertion
 // order inside a bucket, table doubling at 3/4 load) for String keys.
 
-// javaStringHash is java.lang.String.hashCode over UTF-16 code units.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
-			continue
-		}
-		h = 31*h + int32(r)
-	}
-	return h
-}
+// javaStringHash is java.lang.String.hashCode.
+func javaStringHash(s string) int32 { return javacompat.StringHashCode(s) }
 
 // javaHashMap models the bucket layout of a java.util.HashMap of strings.
 type javaHashMap struct {

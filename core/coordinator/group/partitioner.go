@@ -1,28 +1,15 @@
 package group
 
-import "unicode/utf16"
+import "github.com/gokafka/kafka/core/javacompat"
 
 // OffsetsTopic is the internal topic that stores committed offsets and
 // group metadata (Kafka's Topic.GROUP_METADATA_TOPIC_NAME).
 const OffsetsTopic = "__consumer_offsets"
 
-// JavaStringHashCode is java.lang.String.hashCode: h = 31*h + c over the
-// UTF-16 code units of s, with int32 wrap-around. Kafka maps groups to
+// JavaStringHashCode is java.lang.String.hashCode; Kafka maps groups to
 // offsets partitions with it, so the same group lands on the same
 // partition as on a Java broker.
-func JavaStringHashCode(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			a, b := utf16.EncodeRune(r)
-			h = 31*h + int32(a)
-			h = 31*h + int32(b)
-			continue
-		}
-		h = 31*h + int32(r)
-	}
-	return h
-}
+func JavaStringHashCode(s string) int32 { return javacompat.StringHashCode(s) }
 
 // javaAbs is Kafka's Utils.abs: the absolute value, except that
 // math.MinInt32 maps to 0 instead of staying negative.
