@@ -13,17 +13,9 @@ func (a *KafkaApis) handleDescribeCluster(req *network.Request, body *kmsg.Descr
 	resp := body.ResponseKind().(*kmsg.DescribeClusterResponse)
 	resp.ClusterID = a.cfg.ClusterID
 	resp.ControllerID = a.cache.ControllerID()
-	for _, b := range a.cache.AliveBrokers() {
-		ep, ok := b.EndpointFor(req.ListenerName)
-		if !ok {
-			continue
-		}
+	for _, b := range a.liveBrokersOn(req.ListenerName) {
 		rb := kmsg.NewDescribeClusterResponseBroker()
-		rb.NodeID, rb.Host, rb.Port = b.ID, ep.Host, ep.Port
-		if b.Rack != "" {
-			rack := b.Rack
-			rb.Rack = &rack
-		}
+		rb.NodeID, rb.Host, rb.Port, rb.Rack = b.id, b.host, b.port, b.rack
 		resp.Brokers = append(resp.Brokers, rb)
 	}
 	return resp

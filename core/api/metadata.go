@@ -18,17 +18,9 @@ var internalTopics = map[string]bool{"__consumer_offsets": true, "__transaction_
 // unknown topics when the broker and the request allow it.
 func (a *KafkaApis) handleMetadata(req *network.Request, body *kmsg.MetadataRequest) kmsg.Response {
 	resp := body.ResponseKind().(*kmsg.MetadataResponse)
-	for _, b := range a.cache.AliveBrokers() {
-		ep, ok := b.EndpointFor(req.ListenerName)
-		if !ok {
-			continue
-		}
+	for _, b := range a.liveBrokersOn(req.ListenerName) {
 		rb := kmsg.NewMetadataResponseBroker()
-		rb.NodeID, rb.Host, rb.Port = b.ID, ep.Host, ep.Port
-		if b.Rack != "" {
-			rack := b.Rack
-			rb.Rack = &rack
-		}
+		rb.NodeID, rb.Host, rb.Port, rb.Rack = b.id, b.host, b.port, b.rack
 		resp.Brokers = append(resp.Brokers, rb)
 	}
 	clusterID := a.cfg.ClusterID
@@ -53,6 +45,33 @@ func (a *KafkaApis) handleMetadata(req *network.Request, body *kmsg.MetadataRequ
 		resp.Topics = append(resp.Topics, a.metadataTopic(name, !allTopics && allowAutoCreate, body.Version))
 	}
 	return resp
+}
+
+// brokerAddress is a live broker as clients on one listener reach it.
+type brokerAddress struct {
+	id   int32
+	host string
+	port int32
+	rack *string
+}
+
+// liveBrokersOn lists the live brokers' endpoints on the named listener:
+// clients must be told the addresses of the listener they connected to.
+func (a *KafkaApis) liveBrokersOn(listener string) []brokerAddress {
+	var out []brokerAddress
+	for _, b := range a.cache.AliveBrokers() {
+		ep, ok := b.EndpointFor(listener)
+		if !ok {
+			continue
+		}
+		ba := brokerAddress{id: b.ID, host: ep.Host, port: ep.Port}
+		if b.Rack != "" {
+			rack := b.Rack
+			ba.rack = &rack
+		}
+		out = append(out, ba)
+	}
+	return out
 }
 
 // metadataTopic describes one topic, creating it first if it is unknown
