@@ -46,15 +46,13 @@ func (c *KafkaController) leaderAndIsrRequest(brokerID int32, tps []zkutil.Topic
 	leaders := make(map[int32]bool)
 	for _, tp := range tps {
 		s := c.ctx.states[tp]
-		i, ok := byTopic[tp.Topic]
-		if !ok {
+		i := topicSlot(byTopic, tp.Topic, func() int {
 			ts := kmsg.NewLeaderAndISRRequestTopicState()
 			ts.Topic = tp.Topic
 			ts.TopicID = topicIDBytes(c.ctx.assignments[tp.Topic].TopicID)
 			req.TopicStates = append(req.TopicStates, ts)
-			i = len(req.TopicStates) - 1
-			byTopic[tp.Topic] = i
-		}
+			return len(req.TopicStates) - 1
+		})
 		ps := kmsg.NewLeaderAndISRRequestTopicPartition()
 		ps.Topic = tp.Topic
 		ps.Partition = tp.Partition
@@ -119,15 +117,13 @@ func (c *KafkaController) updateMetadataRequest(brokerID int32, tps []zkutil.Top
 		if !ok {
 			continue
 		}
-		i, ok := byTopic[tp.Topic]
-		if !ok {
+		i := topicSlot(byTopic, tp.Topic, func() int {
 			ts := kmsg.NewUpdateMetadataRequestTopicState()
 			ts.Topic = tp.Topic
 			ts.TopicID = topicIDBytes(c.ctx.assignments[tp.Topic].TopicID)
 			req.TopicStates = append(req.TopicStates, ts)
-			i = len(req.TopicStates) - 1
-			byTopic[tp.Topic] = i
-		}
+			return len(req.TopicStates) - 1
+		})
 		ps := kmsg.NewUpdateMetadataRequestTopicPartition()
 		ps.Topic = tp.Topic
 		ps.Partition = tp.Partition
@@ -176,14 +172,12 @@ func (c *KafkaController) sendStopReplica(brokerID int32, tps []zkutil.TopicPart
 	req.BrokerEpoch = c.ctx.liveBrokers[brokerID].Epoch
 	byTopic := make(map[string]int)
 	for _, tp := range tps {
-		i, ok := byTopic[tp.Topic]
-		if !ok {
+		i := topicSlot(byTopic, tp.Topic, func() int {
 			t := kmsg.NewStopReplicaRequestTopic()
 			t.Topic = tp.Topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[tp.Topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		ps := kmsg.NewStopReplicaRequestTopicPartitionState()
 		ps.Partition = tp.Partition
 		ps.LeaderEpoch = leaderDuringDelete
@@ -214,4 +208,16 @@ func securityProtocolCode(name string) int16 {
 		return 3
 	}
 	return 0
+}
+
+// topicSlot returns the position of topic's entry in a request being
+// built, creating the entry with add (which returns its position) the
+// first time the topic is seen.
+func topicSlot(index map[string]int, topic string, add func() int) int {
+	if i, ok := index[topic]; ok {
+		return i
+	}
+	i := add()
+	index[topic] = i
+	return i
 }

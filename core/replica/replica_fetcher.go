@@ -170,14 +170,12 @@ func (f *ReplicaFetcher) truncate(parts []followerFetchState) error {
 		if l == nil {
 			continue
 		}
-		i, ok := byTopic[s.tp.Topic]
-		if !ok {
+		i := topicSlot(byTopic, s.tp.Topic, func() int {
 			t := kmsg.NewOffsetForLeaderEpochRequestTopic()
 			t.Topic = s.tp.Topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[s.tp.Topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
 		p.Partition = s.tp.Partition
 		p.CurrentLeaderEpoch = s.leaderEpoch
@@ -243,14 +241,12 @@ func (f *ReplicaFetcher) fetch(parts []followerFetchState) error {
 		if l == nil {
 			continue
 		}
-		i, ok := byTopic[s.tp.Topic]
-		if !ok {
+		i := topicSlot(byTopic, s.tp.Topic, func() int {
 			t := kmsg.NewFetchRequestTopic()
 			t.Topic = s.tp.Topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[s.tp.Topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewFetchRequestTopicPartition()
 		p.Partition = s.tp.Partition
 		p.CurrentLeaderEpoch = s.leaderEpoch
@@ -335,4 +331,16 @@ func (f *ReplicaFetcher) handleOutOfRange(tp TopicPartition, leo int64, p kmsg.F
 			f.log.Errorf("Error resetting %s: %v", tp, err)
 		}
 	}
+}
+
+// topicSlot returns the position of topic's entry in a request being
+// built, creating the entry with add (which returns its position) the
+// first time the topic is seen.
+func topicSlot(index map[string]int, topic string, add func() int) int {
+	if i, ok := index[topic]; ok {
+		return i
+	}
+	i := add()
+	index[topic] = i
+	return i
 }
