@@ -27,6 +27,9 @@ type Config struct {
 	MessageTimestampType  string // CreateTime | LogAppendTime
 	CleanupPolicy         string // delete | compact | compact,delete
 	Preallocate           bool
+	// CompressionType is compression.type: producer keeps the producer's
+	// codec; uncompressed, gzip, snappy, lz4 or zstd make the leader recompress.
+	CompressionType string
 
 	// Compaction settings (used when CleanupPolicy includes "compact").
 	DeleteRetentionMs      int64   // delete.retention.ms: how long tombstones survive cleaning

@@ -557,6 +557,10 @@ func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool
 	if err != nil {
 		return res, err
 	}
+	// compression.type other than "producer": store the topic's codec (LogValidator).
+	if records, info, err = record.ApplyTopicCompression(records, info, cfg.CompressionType, cfg.MaxMessageBytes); err != nil {
+		return res, err
+	}
 	if int64(len(records)) > cfg.SegmentBytes {
 		return res, fmt.Errorf("%w: message batch size is %d bytes in append to partition %s-%d which exceeds the maximum configured segment size of %d",
 			record.ErrRecordBatchTooLarge, len(records), l.topic, l.partition, cfg.SegmentBytes)

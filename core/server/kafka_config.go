@@ -790,6 +790,7 @@ func (c *KafkaConfig) TopicConfig(overrides map[string]string) (TopicConfig, err
 	tc.Config.MinCleanableDirtyRatio = tc.MinCleanableDirtyRatio
 	tc.Config.MinCompactionLagMs = tc.MinCompactionLagMs
 	tc.Config.MaxCompactionLagMs = tc.MaxCompactionLagMs
+	tc.Config.CompressionType = tc.CompressionType // the leader recompresses to it
 	return tc, nil
 }
 
