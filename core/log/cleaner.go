@@ -370,6 +370,15 @@ func (c *cleaner) cleanSegments(l *Log, group []*LogSegment, gen, deleteHorizon 
 			return err
 		}
 	}
+	// The aborted transactions of the group stay indexed in the cleaned
+	// segment: fetches below the markers still need them.
+	for _, s := range group {
+		for _, a := range s.txnIndex.all() {
+			if err := dst.txnIndex.append(a); err != nil {
+				return err
+			}
+		}
+	}
 	if err := dst.onBecomeInactive(); err != nil {
 		return err
 	}
@@ -582,5 +591,6 @@ func createCleanedSegment(dir string, base int64, cfg *Config) (*LogSegment, err
 		return nil, err
 	}
 	s.offsetIndex, s.timeIndex = oi, ti
+	s.txnIndex = &TransactionIndex{path: segmentFile(dir, base, TxnIndexFileSuffix) + CleanedFileSuffix}
 	return s, nil
 }

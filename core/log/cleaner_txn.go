@@ -16,12 +16,6 @@ import (
 // learns which transactions aborted from its .txnindex files; here one scan
 // of the batch headers finds every marker.
 
-// Control record types (the int16 after the version in a marker's key).
-const (
-	controlTypeAbort  = 0
-	controlTypeCommit = 1
-)
-
 type offsetRange struct{ first, last int64 }
 
 // txnOutcomes says, per producer id, which offsets belong to aborted

@@ -172,6 +172,7 @@ func (l *Log) load(p LoadParams) error {
 	if err != nil {
 		return err
 	}
+	l.producers = newProducerState(l.dir)
 	for i, base := range bases {
 		active := i == len(bases)-1
 		seg, rebuild, err := openSegment(l.dir, base, cfg, active)
@@ -235,8 +236,14 @@ func (l *Log) load(p LoadParams) error {
 	l.hw.Store(min(max(p.HighWatermark, logStart), leo))
 	l.epochs.truncateFromEnd(leo)
 	l.epochs.truncateFromStart(logStart)
-	l.rebuildProducerState()
-	return nil
+	rebuildFrom := int64(math.MaxInt64)
+	for _, s := range l.segments {
+		if s.txnIndexRebuilt {
+			rebuildFrom = s.baseOffset
+			break
+		}
+	}
+	return l.loadProducerState(leo, rebuildFrom)
 }
 
 // removeTempFilesAndCompleteSwaps deletes *.deleted and *.cleaned files
@@ -525,17 +532,18 @@ func (l *Log) LeaderEpochEntries() []EpochEntry { return l.epochs.all() }
 // by rewriting each batch's base offset and leader epoch in place, stamp
 // LogAppendTime when configured, then write to the active segment.
 func (l *Log) Append(records []byte, leaderEpoch int32) (AppendResult, error) {
-	return l.appendAsLeader(records, leaderEpoch, false)
+	return l.appendAsLeader(records, leaderEpoch, originClient)
 }
 
 // AppendAsCoordinator is the leader append for batches the broker writes
 // itself (group metadata, transaction markers): control batches and
 // several batches per call are allowed.
 func (l *Log) AppendAsCoordinator(records []byte, leaderEpoch int32) (AppendResult, error) {
-	return l.appendAsLeader(records, leaderEpoch, true)
+	return l.appendAsLeader(records, leaderEpoch, originCoordinator)
 }
 
-func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool) (AppendResult, error) {
+func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, origin appendOrigin) (AppendResult, error) {
+	coordinator := origin == originCoordinator
 	cfg := l.cfg.Load()
 	res := AppendResult{FirstOffset: -1, LastOffset: -1, LogAppendTime: -1}
 	if len(records) == 0 {
@@ -571,11 +579,16 @@ func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool
 		l.mu.Unlock()
 		return res, ErrLogClosed
 	}
-	if dup, ok := l.producers.findDuplicate(record.Batch(records)); ok && info.Batches == 1 {
+	dup, err := l.validateProducers(records, origin, info.Batches)
+	if err != nil {
+		l.mu.Unlock()
+		return res, err
+	}
+	if dup != nil {
 		l.mu.Unlock()
 		logger.Debugf("%sAppend of a duplicate batch (producer %d, sequences %d..%d) answered with offsets %d..%d",
-			l.prefix(), record.Batch(records).ProducerID(), dup.firstSeq, dup.lastSeq, dup.firstOffset, dup.lastOffset)
-		res.FirstOffset, res.LastOffset, res.Duplicate = dup.firstOffset, dup.lastOffset, true
+			l.prefix(), record.Batch(records).ProducerID(), dup.firstSeq(), dup.lastSeq, dup.firstOffset(), dup.lastOffset)
+		res.FirstOffset, res.LastOffset, res.Duplicate = dup.firstOffset(), dup.lastOffset, true
 		res.LogStartOffset = l.logStart.Load()
 		return res, nil
 	}
@@ -597,14 +610,15 @@ func (l *Log) appendAsLeader(records []byte, leaderEpoch int32, coordinator bool
 		maxTs = now
 		res.LogAppendTime = now
 	}
-	if err := l.appendLocked(records, first, next-1, maxTs, now); err != nil {
+	seg, err := l.appendLocked(records, first, next-1, maxTs, now)
+	if err != nil {
 		l.mu.Unlock()
 		return res, err
 	}
 	if leaderEpoch >= 0 {
 		l.epochs.assign(leaderEpoch, first)
 	}
-	l.updateProducers(records, now)
+	l.updateProducers(records, seg)
 	unflushed := next - l.recoveryPoint.Load()
 	l.mu.Unlock()
 
@@ -663,7 +677,8 @@ func (l *Log) AppendAsFollower(records []byte) (AppendResult, error) {
 		return res, fmt.Errorf("%w: unexpected offset in append to %s-%d. First offset %d is less than the next offset %d",
 			ErrUnexpectedAppendOffset, l.topic, l.partition, info.FirstOffset, leo)
 	}
-	if err := l.appendLocked(records, info.FirstOffset, info.LastOffset, info.MaxTimestamp, time.Now().UnixMilli()); err != nil {
+	seg, err := l.appendLocked(records, info.FirstOffset, info.LastOffset, info.MaxTimestamp, time.Now().UnixMilli())
+	if err != nil {
 		l.mu.Unlock()
 		return res, err
 	}
@@ -674,7 +689,7 @@ func (l *Log) AppendAsFollower(records []byte) (AppendResult, error) {
 		}
 		off += b.Size()
 	}
-	l.updateProducers(records, time.Now().UnixMilli())
+	l.updateProducers(records, seg)
 	unflushed := info.LastOffset + 1 - l.recoveryPoint.Load()
 	l.mu.Unlock()
 	res.FirstOffset, res.LastOffset, res.Records = info.FirstOffset, info.LastOffset, info.Records
@@ -687,25 +702,17 @@ func (l *Log) AppendAsFollower(records []byte) (AppendResult, error) {
 	return res, nil
 }
 
-func (l *Log) updateProducers(records []byte, nowMs int64) {
-	for off := 0; off < len(records); {
-		b := record.Batch(records[off:])
-		l.producers.update(b, nowMs)
-		off += b.Size()
-	}
-}
-
 // appendLocked rolls if needed, writes, and publishes the new log end.
-func (l *Log) appendLocked(records []byte, firstOffset, lastOffset, maxTs, nowMs int64) error {
+func (l *Log) appendLocked(records []byte, firstOffset, lastOffset, maxTs, nowMs int64) (*LogSegment, error) {
 	seg, err := l.maybeRoll(len(records), firstOffset, lastOffset, maxTs, nowMs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := seg.append(records); err != nil {
-		return fmt.Errorf("error appending to %s: %w", seg.log.Name(), err)
+		return nil, fmt.Errorf("error appending to %s: %w", seg.log.Name(), err)
 	}
 	l.leo.Store(lastOffset + 1)
-	return nil
+	return seg, nil
 }
 
 // maybeRoll applies Kafka's roll rules: the segment would exceed
@@ -737,6 +744,7 @@ func (l *Log) maybeRoll(size int, firstOffset, lastOffset, maxTs, nowMs int64) (
 func (l *Log) roll(newBase int64) (*LogSegment, error) {
 	start := time.Now()
 	cfg := l.cfg.Load()
+	l.snapshotOnRoll(newBase)
 	l.segMu.Lock()
 	old := l.active()
 	var dropped *LogSegment
@@ -895,8 +903,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		l.hw.Store(leo)
 	}
 	l.epochs.truncateFromEnd(leo)
-	l.producers.truncateFrom(leo)
-	return nil
+	return l.loadProducerState(leo, math.MaxInt64)
 }
 
 // TruncateFullyAndStartAt deletes every segment and restarts the log empty
@@ -931,7 +938,9 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 	l.recoveryPoint.Store(offset)
 	l.hw.Store(offset)
 	l.epochs.clearAndFlush()
-	l.producers = newProducerState()
+	l.producers.deleteSnapshotsWhere(func(int64) bool { return true })
+	l.producers.replaceWith(newProducerState(l.dir))
+	l.producers.mapEndOffset, l.producers.lastSnapOffset = offset, offset
 	return nil
 }
 
@@ -976,6 +985,11 @@ func (l *Log) DeleteOldSegments() (int, error) {
 	cfg := l.cfg.Load()
 	l.producers.removeExpired(time.Now().UnixMilli())
 	total := 0
+	defer func() {
+		if first := l.segments[0].baseOffset; len(l.producers.snapshots) > 0 && l.producers.snapshots[0] < first {
+			l.producers.deleteSnapshotsWhere(func(off int64) bool { return off < first })
+		}
+	}()
 	if cfg.deleteEnabled() {
 		if cfg.RetentionMs >= 0 {
 			now := time.Now().UnixMilli()
@@ -1119,6 +1133,10 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed.Store(true)
+	l.producers.mapEndOffset = l.leo.Load()
+	if err := l.producers.takeSnapshot(); err != nil {
+		l.warnf("Error writing producer snapshot at offset %d on close: %v", l.leo.Load(), err)
+	}
 	l.mu.Unlock()
 	l.bg.Wait()
 	l.segMu.Lock()

@@ -52,13 +52,7 @@ func (l *Log) hasSegments(segs []*LogSegment) bool {
 func (l *Log) lastOffsetsOfActiveProducers() map[int64]int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[int64]int64, len(l.producers.producers))
-	for pid, e := range l.producers.producers {
-		if n := len(e.batches); n > 0 {
-			out[pid] = e.batches[n-1].lastOffset
-		}
-	}
-	return out
+	return l.producers.lastOffsetsOfProducers()
 }
 
 // isCompactAndDelete reports "compact,delete".
@@ -102,6 +96,13 @@ func (l *Log) replaceSegments(base int64, old []*LogSegment, gen int64) error {
 		}
 	}
 	rename := func(from, to string) error {
+		// The transaction index exists only when the group had aborted
+		// transactions; it moves before the .log, the commit point.
+		if p := segmentFile(l.dir, base, TxnIndexFileSuffix); fileExists(p + from) {
+			if err := os.Rename(p+from, p+to); err != nil {
+				return err
+			}
+		}
 		for _, suf := range []string{IndexFileSuffix, TimeIndexFileSuffix, LogFileSuffix} {
 			p := segmentFile(l.dir, base, suf)
 			if err := os.Rename(p+from, p+to); err != nil {
@@ -112,7 +113,7 @@ func (l *Log) replaceSegments(base int64, old []*LogSegment, gen int64) error {
 	}
 	if err := rename(CleanedFileSuffix, SwapFileSuffix); err != nil {
 		l.segMu.Unlock()
-		for _, suf := range []string{IndexFileSuffix, TimeIndexFileSuffix, LogFileSuffix} {
+		for _, suf := range []string{TxnIndexFileSuffix, IndexFileSuffix, TimeIndexFileSuffix, LogFileSuffix} {
 			os.Remove(segmentFile(l.dir, base, suf) + SwapFileSuffix)
 		}
 		return err
@@ -152,4 +153,9 @@ func (l *Log) replaceSegments(base int64, old []*LogSegment, gen int64) error {
 	l.segMu.Unlock()
 	l.scheduleDeletion(old)
 	return nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -490,7 +490,8 @@ func TestCoordinatorAppendAllowsControlBatches(t *testing.T) {
 
 func idempotentBatch(t *testing.T, pid int64, epoch int16, seq int32, n int) []byte {
 	t.Helper()
-	o := record.DefaultBatchOptions(record.CodecNone, 1000)
+	// Producer state expires by batch timestamp, so use the current time.
+	o := record.DefaultBatchOptions(record.CodecNone, time.Now().UnixMilli())
 	o.ProducerID, o.ProducerEpoch, o.BaseSequence = pid, epoch, seq
 	recs := make([]record.Record, n)
 	for i := range recs {

@@ -44,6 +44,10 @@ type LogSegment struct {
 
 	offsetIndex *OffsetIndex
 	timeIndex   *TimeIndex
+	txnIndex    *TransactionIndex
+	// txnIndexRebuilt is set when recovery reset the transaction index,
+	// so the producer state replay writes its entries again.
+	txnIndexRebuilt bool
 
 	indexIntervalBytes       int64
 	bytesSinceLastIndexEntry int64
@@ -93,6 +97,7 @@ func createSegment(dir string, base int64, cfg *Config, jitterMs int64) (*LogSeg
 		f.Close()
 		return nil, err
 	}
+	s.txnIndex = &TransactionIndex{path: segmentFile(dir, base, TxnIndexFileSuffix)}
 	return s, nil
 }
 
@@ -125,6 +130,11 @@ func openSegment(dir string, base int64, cfg *Config, active bool) (s *LogSegmen
 	if err := s.openIndexes(int(cfg.MaxIndexSize), active); err != nil {
 		f.Close()
 		return nil, false, err
+	}
+	if s.txnIndex, err = openTxnIndex(segmentFile(dir, base, TxnIndexFileSuffix)); err != nil {
+		logger.Warnf("Found a corrupted transaction index corresponding to log file %s due to %v, recovering segment and rebuilding index files...", path, err)
+		s.txnIndex = &TransactionIndex{path: segmentFile(dir, base, TxnIndexFileSuffix)}
+		needsRebuild = true
 	}
 	if !needsRebuild {
 		if err := s.sanityCheck(); err != nil {
@@ -275,6 +285,10 @@ func (s *LogSegment) recover(maxIndexSize int, onBatch func(record.Batch)) (int6
 	if err := s.timeIndex.reset(maxIndexSize); err != nil {
 		return 0, err
 	}
+	if err := s.txnIndex.reset(); err != nil {
+		return 0, err
+	}
+	s.txnIndexRebuilt = true
 	st, err := s.log.Stat()
 	if err != nil {
 		return 0, err
@@ -402,6 +416,9 @@ func (s *LogSegment) truncateTo(offset int64, maxIndexSize int) (int64, error) {
 	}
 	s.offsetIndex.truncateTo(offset)
 	s.timeIndex.truncateTo(offset)
+	if err := s.txnIndex.truncateTo(offset); err != nil {
+		return 0, err
+	}
 	if err := s.log.Truncate(pos); err != nil {
 		return 0, err
 	}
@@ -487,6 +504,9 @@ func (s *LogSegment) flush() error {
 	if err := s.timeIndex.flush(); err != nil && !errors.Is(err, os.ErrClosed) {
 		return err
 	}
+	if err := s.txnIndex.flush(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return err
+	}
 	return nil
 }
 
@@ -500,6 +520,9 @@ func (s *LogSegment) close() error {
 	if e := s.timeIndex.close(); err == nil {
 		err = e
 	}
+	if e := s.txnIndex.close(); err == nil {
+		err = e
+	}
 	if e := s.log.Close(); err == nil {
 		err = e
 	}
@@ -510,6 +533,7 @@ func (s *LogSegment) close() error {
 func (s *LogSegment) closeHandlers() {
 	s.offsetIndex.close()
 	s.timeIndex.close()
+	s.txnIndex.close()
 	s.log.Close()
 }
 
