@@ -30,23 +30,44 @@ var supportedVersions = map[int16][2]int16{
 	14: {0, 5},  // SyncGroup
 	15: {0, 5},  // DescribeGroups
 	16: {0, 4},  // ListGroups
+	17: {0, 1},  // SaslHandshake (ILLEGAL_SASL_STATE: PLAINTEXT listeners only)
 	18: {0, 3},  // ApiVersions
 	19: {0, 7},  // CreateTopics
 	20: {0, 6},  // DeleteTopics
 	21: {0, 2},  // DeleteRecords
-	22: {0, 4},  // InitProducerId (idempotent producers)
+	22: {0, 4},  // InitProducerId (idempotent and transactional producers)
 	23: {0, 4},  // OffsetForLeaderEpoch
+	24: {0, 3},  // AddPartitionsToTxn
+	25: {0, 3},  // AddOffsetsToTxn
+	26: {0, 3},  // EndTxn
+	27: {0, 1},  // WriteTxnMarkers
+	28: {0, 3},  // TxnOffsetCommit
+	29: {0, 2},  // DescribeAcls (no authorizer: SECURITY_DISABLED)
+	30: {0, 2},  // CreateAcls
+	31: {0, 2},  // DeleteAcls
 	32: {0, 4},  // DescribeConfigs
 	33: {0, 2},  // AlterConfigs
 	35: {0, 2},  // DescribeLogDirs
+	36: {0, 2},  // SaslAuthenticate (ILLEGAL_SASL_STATE)
 	37: {0, 3},  // CreatePartitions
+	38: {0, 2},  // CreateDelegationToken (DELEGATION_TOKEN_REQUEST_NOT_ALLOWED on PLAINTEXT)
+	39: {0, 2},  // RenewDelegationToken
+	40: {0, 2},  // ExpireDelegationToken
+	41: {0, 2},  // DescribeDelegationToken
 	42: {0, 2},  // DeleteGroups
 	43: {0, 2},  // ElectLeaders
 	44: {0, 1},  // IncrementalAlterConfigs
 	45: {0, 0},  // AlterPartitionReassignments
 	46: {0, 0},  // ListPartitionReassignments
 	47: {0, 0},  // OffsetDelete
+	48: {0, 1},  // DescribeClientQuotas
+	49: {0, 1},  // AlterClientQuotas
+	50: {0, 0},  // DescribeUserScramCredentials
+	51: {0, 0},  // AlterUserScramCredentials
+	56: {0, 0},  // AlterIsr
+	57: {0, 0},  // UpdateFeatures
 	60: {0, 0},  // DescribeCluster
+	61: {0, 0},  // DescribeProducers
 }
 
 func isSupported(key, version int16) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 	"github.com/gokafka/kafka/zkutil"
@@ -44,6 +45,8 @@ type Config struct {
 	DescribeBrokerConfigs func() []ConfigEntry
 	// ValidateBrokerConfig checks a dynamic broker config set (per broker or cluster default); nil: broker configs are read-only.
 	ValidateBrokerConfig func(props map[string]string, perBroker bool) error
+	// IBPAtLeast reports whether inter.broker.protocol.version is at least the given one; nil: the latest (2.8).
+	IBPAtLeast func(version string) bool
 }
 
 // ConfigEntry is one row of DescribeConfigs.
@@ -68,6 +71,7 @@ type Controller interface {
 	ElectLeaders(kind controller.ElectionType, tps []zkutil.TopicPartition) (map[zkutil.TopicPartition]controller.ElectionResult, error)
 	AlterPartitionReassignments(reqs map[zkutil.TopicPartition][]int32) (map[zkutil.TopicPartition]controller.ReassignmentResult, error)
 	ListPartitionReassignments() (map[zkutil.TopicPartition]controller.OngoingReassignment, error)
+	AlterIsr(brokerID int32, brokerEpoch int64, reqs map[zkutil.TopicPartition]controller.AlterIsrRequest) (map[zkutil.TopicPartition]controller.AlterIsrResult, *kerr.Error, error)
 }
 
 // KafkaApis dispatches requests to their handlers.
@@ -78,8 +82,10 @@ type KafkaApis struct {
 	zk         *zkutil.Client
 	controller Controller
 	groups     *group.GroupCoordinator // set by SetGroupCoordinator
+	txn        *transaction.Coordinator
 	// producerIDs hands out ids to idempotent producers (SetProducerIDManager).
 	producerIDs *transaction.ProducerIDManager
+	quotas      *quota.Managers // client quotas (SetQuotaManagers); nil: none
 	done        <-chan struct{}
 	log         *logrus.Entry
 }
@@ -151,12 +157,57 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleControlledShutdown(body), nil
 	case *kmsg.InitProducerIDRequest:
 		return a.handleInitProducerID(body), nil
+	case *kmsg.AddPartitionsToTxnRequest:
+		return a.handleAddPartitionsToTxn(body), nil
+	case *kmsg.AddOffsetsToTxnRequest:
+		return a.handleAddOffsetsToTxn(body), nil
+	case *kmsg.EndTxnRequest:
+		return a.handleEndTxn(body), nil
 	case *kmsg.OffsetForLeaderEpochRequest:
 		return a.handleOffsetForLeaderEpoch(body), nil
 	case *kmsg.DeleteRecordsRequest:
 		return a.handleDeleteRecords(body), nil
+	case *kmsg.SASLHandshakeRequest:
+		return a.handleSaslHandshake(body), nil
+	case *kmsg.SASLAuthenticateRequest:
+		return a.handleSaslAuthenticate(body), nil
+	case *kmsg.DescribeACLsRequest:
+		return a.handleDescribeAcls(body)
+	case *kmsg.CreateACLsRequest:
+		return a.handleCreateAcls(body)
+	case *kmsg.DeleteACLsRequest:
+		return a.handleDeleteAcls(body)
+	case *kmsg.CreateDelegationTokenRequest:
+		return a.handleCreateDelegationToken(body), nil
+	case *kmsg.RenewDelegationTokenRequest:
+		return a.handleRenewDelegationToken(body), nil
+	case *kmsg.ExpireDelegationTokenRequest:
+		return a.handleExpireDelegationToken(body), nil
+	case *kmsg.DescribeDelegationTokenRequest:
+		return a.handleDescribeDelegationToken(body), nil
+	case *kmsg.DescribeUserSCRAMCredentialsRequest:
+		return a.handleDescribeUserScramCredentials(body), nil
+	case *kmsg.AlterUserSCRAMCredentialsRequest:
+		return a.handleAlterUserScramCredentials(body), nil
+	case *kmsg.AlterPartitionRequest:
+		return a.handleAlterIsr(body), nil
+	case *kmsg.UpdateFeaturesRequest:
+		return a.handleUpdateFeatures(body), nil
 	case *kmsg.DescribeLogDirsRequest:
 		return a.handleDescribeLogDirs(body), nil
+	case *kmsg.DescribeClientQuotasRequest:
+		return a.handleDescribeClientQuotas(body), nil
+	case *kmsg.AlterClientQuotasRequest:
+		return a.handleAlterClientQuotas(body), nil
+	case *kmsg.WriteTxnMarkersRequest:
+		return a.handleWriteTxnMarkers(body), nil
+	case *kmsg.DescribeProducersRequest:
+		return a.handleDescribeProducers(body), nil
+	case *kmsg.TxnOffsetCommitRequest:
+		if a.groups == nil {
+			return nil, fmt.Errorf("no group coordinator for %s", kmsg.NameForKey(h.APIKey))
+		}
+		return a.handleTxnOffsetCommit(body), nil
 	}
 	return nil, fmt.Errorf("no handler for %s", kmsg.NameForKey(h.APIKey))
 }
@@ -173,6 +224,9 @@ func errorCode(err error) int16 {
 	var ke *kerr.Error
 	if errors.As(err, &ke) {
 		return ke.Code
+	}
+	if c, ok := producerStateErrorCode(err); ok {
+		return c
 	}
 	table := []struct {
 		err  error

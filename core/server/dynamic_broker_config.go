@@ -219,5 +219,6 @@ func (s *KafkaServer) startConfigChangeListener() {
 			}
 		}
 	})
+	s.watchQuotaConfigs(l)
 	l.Start()
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/gokafka/kafka/core/logging"
+	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/zkutil"
 )
 
@@ -43,6 +45,18 @@ type ConfigChangeListener struct {
 	lastSeq int64
 	// brokers handles broker entity changes (id or "<default>"); may be nil.
 	brokers func(entity string)
+	// handlers handle the other entity types (users, clients), by type.
+	handlers map[string]func(name string)
+}
+
+// OnEntityChange sets the handler of changes to one entity type other
+// than topics and brokers (users, clients); name is the entity's path
+// below /config/<type>, e.g. "alice/clients/c1". Call it before Start.
+func (l *ConfigChangeListener) OnEntityChange(entityType string, f func(name string)) {
+	if l.handlers == nil {
+		l.handlers = map[string]func(string){}
+	}
+	l.handlers[entityType] = f
 }
 
 // OnBrokerChange sets the handler of /config/brokers changes; call it
@@ -158,7 +172,12 @@ func (l *ConfigChangeListener) applyEntityChange(entityPath string) {
 			l.brokers(name)
 		}
 	default:
-		// Client, user and ip configs are stored but not applied live yet.
+		if h := l.handlers[typ]; h != nil {
+			l.log.Infof("Processing override for entityPath: %s", entityPath)
+			h(name)
+			return
+		}
+		// ip configs are stored but not applied.
 		l.log.Debugf("Ignoring config change for %s", entityPath)
 	}
 }
@@ -182,4 +201,82 @@ func notificationSeq(name string) int64 {
 		return -1
 	}
 	return n
+}
+
+// Client quotas: /config/clients/<client-id>, /config/users/<user> and
+// /config/users/<user>/clients/<client-id> (names sanitized, "<default>"
+// for defaults) hold producer_byte_rate, consumer_byte_rate and
+// request_percentage. Every broker loads them all at start-up and re-reads
+// an entity when a users/... or clients/... notification names it.
+
+// newQuotaManagers builds the client quota managers from the broker
+// config and the quotas stored in ZooKeeper.
+func (s *KafkaServer) newQuotaManagers() *quota.Managers {
+	q := quota.NewManagers(quota.ManagersConfig{
+		NumSamples:      s.cfg.int("quota.window.num"),
+		WindowSize:      time.Duration(s.cfg.int("quota.window.size.seconds")) * time.Second,
+		ProducerDefault: s.cfg.i64("quota.producer.default"),
+		ConsumerDefault: s.cfg.i64("quota.consumer.default"),
+	})
+	if err := LoadClientQuotas(s.zk, q); err != nil {
+		s.log.Errorf("%sError loading client quotas: %v", s.prefix(), err)
+	}
+	return q
+}
+
+// LoadClientQuotas applies every stored client, user and user/client-id
+// quota to q (DynamicConfigManager start-up).
+func LoadClientQuotas(zk *zkutil.Client, q *quota.Managers) error {
+	var firstErr error
+	apply := func(typ, name string) {
+		cfg, err := zk.GetEntityConfig(typ, name)
+		if err == nil {
+			err = q.ApplyEntityConfig(typ, name, cfg)
+		}
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s/%s: %w", typ, name, err)
+		}
+	}
+	clients, err := zk.GetAllEntitiesWithConfig(zkutil.ConfigTypeClient)
+	if err != nil {
+		return err
+	}
+	for _, c := range clients {
+		apply(zkutil.ConfigTypeClient, c)
+	}
+	users, err := zk.GetAllEntitiesWithConfig(zkutil.ConfigTypeUser)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		apply(zkutil.ConfigTypeUser, u)
+		userClients, err := zk.GetAllEntitiesWithConfig(zkutil.ConfigTypeUser + "/" + u + "/clients")
+		if err != nil {
+			return err
+		}
+		for _, c := range userClients {
+			apply(zkutil.ConfigTypeUser, u+"/clients/"+c)
+		}
+	}
+	return firstErr
+}
+
+// watchQuotaConfigs makes l apply users and clients changes to the quota
+// managers.
+func (s *KafkaServer) watchQuotaConfigs(l *ConfigChangeListener) {
+	if s.quotas == nil {
+		return
+	}
+	for _, typ := range []string{zkutil.ConfigTypeClient, zkutil.ConfigTypeUser} {
+		typ := typ
+		l.OnEntityChange(typ, func(name string) {
+			cfg, err := s.zk.GetEntityConfig(typ, name)
+			if err == nil {
+				err = s.quotas.ApplyEntityConfig(typ, name, cfg)
+			}
+			if err != nil {
+				s.log.Errorf("%sError applying the quota config of %s/%s: %v", s.prefix(), typ, name, err)
+			}
+		})
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 	"github.com/gokafka/kafka/zkutil"
@@ -41,7 +42,9 @@ type KafkaServer struct {
 	controller  *controller.KafkaController
 	apis        *api.KafkaApis
 	groups      *group.GroupCoordinator
+	txn         *transaction.Coordinator
 	dynamic     *DynamicBrokerConfig // /config/brokers overrides
+	quotas      *quota.Managers      // client quotas
 	brokerEpoch int64
 
 	done     chan struct{}
@@ -103,7 +106,11 @@ func (s *KafkaServer) Startup() error {
 	}, s.zk)
 	s.apis = api.NewKafkaApis(s.apiConfig(), s.cache, s.replicas, s.zk, s.controller, s.done)
 	s.wireDynamicConfig()
-	s.apis.SetProducerIDManager(transaction.NewProducerIDManager(s.brokerID, s.zk))
+	s.quotas = s.newQuotaManagers()
+	s.apis.SetQuotaManagers(s.quotas)
+	pids := transaction.NewProducerIDManager(s.brokerID, s.zk)
+	s.apis.SetProducerIDManager(pids)
+	s.txn = s.startTransactionCoordinator(pids)
 	s.groups = group.NewGroupCoordinator(s.groupConfig(), s.replicas)
 	s.groups.Startup()
 	s.apis.SetGroupCoordinator(s.groups)
@@ -268,6 +275,7 @@ func (s *KafkaServer) apiConfig() api.Config {
 			return toAPIEntries(s.cfg.DescribeTopicConfigs(overrides))
 		},
 		DescribeBrokerConfigs: func() []api.ConfigEntry { return toAPIEntries(s.cfg.DescribeBrokerConfigs()) },
+		IBPAtLeast:            s.cfg.IBPAtLeast,
 	}
 }
 
@@ -376,6 +384,9 @@ func (s *KafkaServer) Shutdown() {
 		}
 		if s.controller != nil {
 			s.controller.Shutdown()
+		}
+		if s.txn != nil {
+			s.txn.Shutdown()
 		}
 		if s.groups != nil {
 			s.groups.Shutdown()
