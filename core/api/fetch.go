@@ -29,6 +29,9 @@ func (a *KafkaApis) handleFetch(req *kmsg.FetchRequest) kmsg.Response {
 		MinBytes:  req.MinBytes,
 		MaxBytes:  req.MaxBytes,
 	}
+	if req.Version >= 4 {
+		params.IsolationLevel = req.IsolationLevel
+	}
 	if req.Version < 3 || params.MaxBytes <= 0 {
 		params.MaxBytes = math.MaxInt32
 	}
@@ -82,6 +85,13 @@ func fetchPartitionResponse(version int16, partition int32, r replica.FetchResul
 	}
 	if len(r.Records) > 0 {
 		rp.RecordBatches = r.Records
+	}
+	if version >= 4 {
+		for _, at := range r.AbortedTransactions {
+			x := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+			x.ProducerID, x.FirstOffset = at.ProducerID, at.FirstOffset
+			rp.AbortedTransactions = append(rp.AbortedTransactions, x)
+		}
 	}
 	if version < 4 && len(r.Records) > 0 {
 		magic := int8(1)

@@ -43,6 +43,10 @@ func (a *KafkaApis) listOffset(req *kmsg.ListOffsetsRequest, topic string, p kms
 	l := part.Log()
 	rp.LeaderEpoch = part.LeaderEpoch()
 	upper := l.HighWatermark()
+	if req.Version >= 2 && req.IsolationLevel == 1 {
+		// read_committed consumers see only decided transactions.
+		upper = l.LastStableOffset()
+	}
 	if req.ReplicaID == debuggingReplicaID {
 		upper = l.LogEndOffset()
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/replica"
 )
 
@@ -75,4 +76,20 @@ func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p k
 		a.log.Debugf("Produce to %s-%d failed: %v", topic, p.Partition, err)
 	}
 	return rp
+}
+
+// producerStateErrorCode maps the log's producer state errors (sequence,
+// epoch and transaction checks) to Kafka's codes.
+func producerStateErrorCode(err error) (int16, bool) {
+	switch {
+	case errors.Is(err, klog.ErrInvalidProducerEpoch):
+		return kerr.InvalidProducerEpoch.Code, true
+	case errors.Is(err, klog.ErrOutOfOrderSequence):
+		return kerr.OutOfOrderSequenceNumber.Code, true
+	case errors.Is(err, klog.ErrInvalidTxnState):
+		return kerr.InvalidTxnState.Code, true
+	case errors.Is(err, klog.ErrTransactionCoordinatorFenced):
+		return kerr.TransactionCoordinatorFenced.Code, true
+	}
+	return 0, false
 }

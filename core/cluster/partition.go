@@ -246,6 +246,40 @@ func (p *Partition) AppendRecordsToLeader(records []byte, requiredAcks int16) (k
 	return res, nil
 }
 
+// AppendControlMarkerToLeader writes a transaction marker (WriteTxnMarkers)
+// when this broker leads the partition, with the checks of a leader
+// append with acks=requiredAcks.
+func (p *Partition) AppendControlMarkerToLeader(producerID int64, producerEpoch int16, commit bool, coordinatorEpoch int32, requiredAcks int16) (klog.AppendResult, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.state.Leader != p.brokerID || p.plog == nil {
+		return klog.AppendResult{}, ErrNotLeader
+	}
+	if requiredAcks == -1 && len(p.state.Isr) < p.minInsync {
+		return klog.AppendResult{}, ErrNotEnoughReplicas
+	}
+	res, err := p.plog.AppendControlMarker(producerID, producerEpoch, commit, coordinatorEpoch, p.state.LeaderEpoch)
+	if err != nil {
+		return res, err
+	}
+	if p.maybeIncrementHighWatermarkLocked() && p.onHighWatermark != nil {
+		p.onHighWatermark()
+	}
+	p.wakeWatchers()
+	return res, nil
+}
+
+// LastStableOffset is the offset read_committed consumers may read up to
+// (-1 before the partition has a log).
+func (p *Partition) LastStableOffset() int64 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.plog == nil {
+		return -1
+	}
+	return p.plog.LastStableOffset()
+}
+
 // HasMinInsyncReplicas reports whether the ISR is large enough for an
 // acks=all write (min.insync.replicas).
 func (p *Partition) HasMinInsyncReplicas() bool {

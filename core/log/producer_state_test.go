@@ -291,7 +291,7 @@ func TestTruncationReloadsProducerState(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		mustAppend(t, l, idempotentBatch(t, 1, 0, int32(i*4), 4))
 	}
-	mustAppend(t, l, txnBatch(t, 2, 0, 0, 2)) // 32-33
+	mustAppend(t, l, txnBatch(t, 2, 0, 0, 2))                           // 32-33
 	if _, err := l.AppendControlMarker(2, 0, false, 0, 0); err != nil { // 34
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gokafka/kafka/core/cluster"
 	klog "github.com/gokafka/kafka/core/log"
+	"github.com/gokafka/kafka/core/record"
 )
 
 // ProduceResult is the outcome of appending one partition's records.
@@ -29,6 +30,24 @@ func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks 
 		if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
 			return ProduceResult{Err: err, Result: res}
 		}
+	}
+	return ProduceResult{Result: res}
+}
+
+// AppendTxnMarker writes a transaction marker to a partition this broker
+// leads and waits (up to timeout) until the ISR has it, as Kafka appends
+// WriteTxnMarkers with acks=all.
+func (rm *ReplicaManager) AppendTxnMarker(tp TopicPartition, producerID int64, producerEpoch int16, commit bool, coordinatorEpoch int32, timeout time.Duration) ProduceResult {
+	p := rm.Partition(tp.Topic, tp.Partition)
+	if p == nil {
+		return ProduceResult{Err: ErrUnknownPartition}
+	}
+	res, err := p.AppendControlMarkerToLeader(producerID, producerEpoch, commit, coordinatorEpoch, -1)
+	if err != nil {
+		return ProduceResult{Err: err}
+	}
+	if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
+		return ProduceResult{Err: err, Result: res}
 	}
 	return ProduceResult{Result: res}
 }
@@ -88,7 +107,16 @@ type FetchResult struct {
 	LastStableOffset int64
 	LogStartOffset   int64
 	Records          []byte
+	// AbortedTransactions lists, for read_committed fetches, the aborted
+	// transactions overlapping the returned records.
+	AbortedTransactions []klog.AbortedTxn
 }
+
+// Isolation levels of Fetch and ListOffsets.
+const (
+	ReadUncommitted int8 = 0
+	ReadCommitted   int8 = 1
+)
 
 // FetchParams are the request-level limits of a fetch.
 type FetchParams struct {
@@ -96,6 +124,9 @@ type FetchParams struct {
 	MaxWait   time.Duration
 	MinBytes  int32
 	MaxBytes  int32
+	// IsolationLevel: ReadCommitted consumers read only up to the last
+	// stable offset and get the aborted transactions.
+	IsolationLevel int8
 }
 
 // FetchMessages reads every requested partition and, when fewer than
@@ -158,14 +189,20 @@ func (rm *ReplicaManager) readFromLocalLogs(params FetchParams, parts []FetchPar
 		}
 		l := p.Log()
 		hw := l.HighWatermark()
+		lso := l.LastStableOffset()
 		maxOffset := hw
+		readCommitted := false
 		if params.ReplicaID >= 0 {
 			maxOffset = l.LogEndOffset()
 			p.UpdateFollowerFetchState(params.ReplicaID, fp.FetchOffset)
 			p.UpdateFollowerLogStartOffset(params.ReplicaID, fp.LogStartOffset)
 			hw = l.HighWatermark()
+			lso = l.LastStableOffset()
+		} else if params.IsolationLevel == ReadCommitted {
+			maxOffset = lso
+			readCommitted = true
 		}
-		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, hw, l.LogStartOffset()
+		r.HighWatermark, r.LastStableOffset, r.LogStartOffset = hw, lso, l.LogStartOffset()
 		limit := fp.MaxBytes
 		if remaining < limit {
 			limit = remaining
@@ -180,8 +217,25 @@ func (rm *ReplicaManager) readFromLocalLogs(params FetchParams, parts []FetchPar
 			continue
 		}
 		r.Records = info.Records
+		if readCommitted && len(info.Records) > 0 {
+			r.AbortedTransactions = l.ReadAbortedTransactions(fp.FetchOffset, lastOffsetOf(info.Records)+1)
+		}
 		total += len(info.Records)
 		remaining -= int32(len(info.Records))
 	}
 	return results, total, failed
+}
+
+// lastOffsetOf is the last offset of the last complete batch in records.
+func lastOffsetOf(records []byte) int64 {
+	last := int64(-1)
+	for off := 0; off+record.BatchHeaderSize <= len(records); {
+		b := record.Batch(records[off:])
+		if b.Size() < record.BatchHeaderSize || off+b.Size() > len(records) {
+			break
+		}
+		last = b.LastOffset()
+		off += b.Size()
+	}
+	return last
 }
