@@ -65,6 +65,10 @@ type GroupCoordinator struct {
 	epochs  map[int32]int32
 
 	sched *scheduler
+
+	// txnMu serialises transactional offset appends with the producer
+	// sequences they use (txn_offsets.go). Never held while taking mu.
+	txnMu sync.Mutex
 }
 
 // NewGroupCoordinator returns a coordinator that loads and serves the
@@ -178,6 +182,7 @@ const (
 	apiDescribe
 	apiDelete
 	apiOffsetDelete
+	apiTxnCommit
 )
 
 // validateGroupStatus is the common gate of every group request.

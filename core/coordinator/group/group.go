@@ -98,6 +98,14 @@ type GroupMetadata struct {
 
 	offsets              map[TopicPartition]commitRecord
 	pendingOffsetCommits map[TopicPartition]OffsetAndMetadata
+	// pendingTxnOffsets are transactional commits (TxnOffsetCommit) per
+	// producer id, written to the log but invisible until the producer's
+	// commit marker (Kafka's pendingTransactionalOffsetCommits).
+	pendingTxnOffsets map[int64]map[TopicPartition]commitRecord
+	// Whether the group saw plain and transactional commits; mixing
+	// both is legal but surprising, and logged.
+	receivedConsumerOffsetCommits bool
+	receivedTxnOffsetCommits      bool
 
 	join *delayedJoin
 }
@@ -108,6 +116,7 @@ func newGroup(id string, state GroupState, now int64) *GroupMetadata {
 		members: map[string]*MemberMetadata{}, staticMembers: map[string]string{},
 		pendingMembers: map[string]uint64{}, supportedProtocols: map[string]int{},
 		offsets: map[TopicPartition]commitRecord{}, pendingOffsetCommits: map[TopicPartition]OffsetAndMetadata{},
+		pendingTxnOffsets: map[int64]map[TopicPartition]commitRecord{},
 	}
 }
 
@@ -462,7 +471,7 @@ func (g *GroupMetadata) currentMemberMetadata() []JoinMember {
 // Offsets.
 
 func (g *GroupMetadata) hasOffsets() bool {
-	return len(g.offsets) > 0 || len(g.pendingOffsetCommits) > 0
+	return len(g.offsets) > 0 || len(g.pendingOffsetCommits) > 0 || len(g.pendingTxnOffsets) > 0
 }
 
 func (g *GroupMetadata) offset(tp TopicPartition) (OffsetAndMetadata, bool) {
@@ -479,6 +488,7 @@ func (g *GroupMetadata) allOffsets() map[TopicPartition]OffsetAndMetadata {
 }
 
 func (g *GroupMetadata) prepareOffsetCommit(offsets map[TopicPartition]OffsetAndMetadata) {
+	g.receivedConsumerOffsetCommits = true
 	for tp, om := range offsets {
 		g.pendingOffsetCommits[tp] = om
 	}
@@ -499,10 +509,25 @@ func (g *GroupMetadata) failPendingOffsetWrite(tp TopicPartition, om OffsetAndMe
 	}
 }
 
+// removeOffsets drops the committed offsets of tps together with any
+// commit still pending for them, transactional ones included (as Kafka's
+// GroupMetadata.removeOffsets). It returns the partitions to write
+// tombstones for: those with a committed offset, and those that only had a
+// pending transactional commit, whose record is in the log and must not
+// come back when the partition is loaded again.
 func (g *GroupMetadata) removeOffsets(tps []TopicPartition) map[TopicPartition]OffsetAndMetadata {
 	out := map[TopicPartition]OffsetAndMetadata{}
 	for _, tp := range tps {
 		delete(g.pendingOffsetCommits, tp)
+		for pid, pend := range g.pendingTxnOffsets {
+			if c, ok := pend[tp]; ok {
+				out[tp] = c.om
+				delete(pend, tp)
+				if len(pend) == 0 {
+					delete(g.pendingTxnOffsets, pid)
+				}
+			}
+		}
 		if c, ok := g.offsets[tp]; ok {
 			out[tp] = c.om
 			delete(g.offsets, tp)
@@ -511,10 +536,22 @@ func (g *GroupMetadata) removeOffsets(tps []TopicPartition) map[TopicPartition]O
 	return out
 }
 
+// removeAllOffsets drops every offset of a group being deleted, pending
+// transactional ones included.
 func (g *GroupMetadata) removeAllOffsets() map[TopicPartition]OffsetAndMetadata {
+	seen := map[TopicPartition]bool{}
 	tps := make([]TopicPartition, 0, len(g.offsets))
 	for tp := range g.offsets {
+		seen[tp] = true
 		tps = append(tps, tp)
+	}
+	for _, pend := range g.pendingTxnOffsets {
+		for tp := range pend {
+			if !seen[tp] {
+				seen[tp] = true
+				tps = append(tps, tp)
+			}
+		}
 	}
 	return g.removeOffsets(tps)
 }
@@ -531,7 +568,9 @@ func (g *GroupMetadata) removeExpiredOffsets(now, retentionMs int64) map[TopicPa
 			if subscribed[tp.Topic] {
 				continue
 			}
-			if _, pending := g.pendingOffsetCommits[tp]; pending {
+			if g.hasPendingOffsetCommitsFor(tp) {
+				// A commit on its way (or a transaction not yet
+				// decided) keeps the partition's offset.
 				continue
 			}
 			if c.om.ExpireTimestamp >= 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gokafka/kafka/core/cluster"
+	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 )
@@ -112,6 +113,16 @@ type loaded struct {
 	offsets map[string]map[TopicPartition]commitRecord
 	groups  map[string]GroupRecord
 	removed map[string]bool
+	// pending holds transactional offset commits whose producer has no
+	// marker yet, per producer id, group and partition.
+	pending map[int64]map[string]map[TopicPartition]commitRecord
+}
+
+func newLoaded() *loaded {
+	return &loaded{
+		offsets: map[string]map[TopicPartition]commitRecord{}, groups: map[string]GroupRecord{}, removed: map[string]bool{},
+		pending: map[int64]map[string]map[TopicPartition]commitRecord{},
+	}
 }
 
 func (c *GroupCoordinator) loadGroupsAndOffsets(p, epoch int32, scheduled time.Time) {
@@ -136,10 +147,14 @@ func (c *GroupCoordinator) loadGroupsAndOffsets(p, epoch int32, scheduled time.T
 
 // readPartition replays the partition up to its high watermark; later
 // records of a key replace earlier ones and tombstones delete.
+// Transactional offset commits wait for their producer's marker: a commit
+// marker makes them committed offsets (unless a later commit of the same
+// partition is already there), an abort marker drops them, and without a
+// marker they stay pending.
 func (c *GroupCoordinator) readPartition(part *cluster.Partition) (*loaded, error) {
 	l := part.Log()
 	hw := part.HighWatermark()
-	data := &loaded{offsets: map[string]map[TopicPartition]commitRecord{}, groups: map[string]GroupRecord{}, removed: map[string]bool{}}
+	data := newLoaded()
 	offset := l.LogStartOffset()
 	for offset < hw {
 		info, err := l.Read(offset, c.cfg.OffsetsLoadBufferSize, hw, true)
@@ -153,16 +168,21 @@ func (c *GroupCoordinator) readPartition(part *cluster.Partition) (*loaded, erro
 		var batchErr error
 		err = record.Iterate(info.Records, func(b record.Batch) bool {
 			next = b.NextOffset()
-			if b.IsControl() || b.IsTransactional() {
-				return true
+			if b.IsControl() {
+				batchErr = data.applyControl(b)
+				return batchErr == nil
 			}
 			recs, err := record.DecodeRecords(b)
 			if err != nil {
 				batchErr = err
 				return false
 			}
+			txnProducer := int64(-1)
+			if b.IsTransactional() {
+				txnProducer = b.ProducerID()
+			}
 			for _, r := range recs {
-				if err := data.apply(r, b.BaseOffset()); err != nil {
+				if err := data.apply(r, b.BaseOffset(), txnProducer); err != nil {
 					batchErr = err
 					return false
 				}
@@ -183,7 +203,9 @@ func (c *GroupCoordinator) readPartition(part *cluster.Partition) (*loaded, erro
 	return data, nil
 }
 
-func (d *loaded) apply(r record.Record, batchOffset int64) error {
+// apply replays one record of a batch at batchOffset; txnProducer is the
+// producer id of a transactional batch, -1 otherwise.
+func (d *loaded) apply(r record.Record, batchOffset, txnProducer int64) error {
 	if r.Key == nil {
 		return errors.New("Group metadata/offset entry key should not be null")
 	}
@@ -193,9 +215,26 @@ func (d *loaded) apply(r record.Record, batchOffset int64) error {
 	}
 	if k.IsOffsetKey() {
 		tp := TopicPartition{k.Topic, k.Partition}
+		if txnProducer >= 0 {
+			return d.applyTxnOffset(k.Group, tp, r.Value, batchOffset, txnProducer)
+		}
 		if r.Value == nil {
 			if m := d.offsets[k.Group]; m != nil {
 				delete(m, tp)
+			}
+			// The coordinator writes a tombstone when it drops a
+			// partition's offsets, pending transactional ones included
+			// (offset deletion, group deletion): those stay dropped.
+			for pid, groups := range d.pending {
+				if m := groups[k.Group]; m != nil {
+					delete(m, tp)
+					if len(m) == 0 {
+						delete(groups, k.Group)
+					}
+				}
+				if len(groups) == 0 {
+					delete(d.pending, pid)
+				}
 			}
 			return nil
 		}
@@ -223,6 +262,72 @@ func (d *loaded) apply(r record.Record, batchOffset int64) error {
 	return nil
 }
 
+func (d *loaded) applyTxnOffset(group string, tp TopicPartition, value []byte, batchOffset, pid int64) error {
+	groups := d.pending[pid]
+	if groups == nil {
+		groups = map[string]map[TopicPartition]commitRecord{}
+		d.pending[pid] = groups
+	}
+	if value == nil {
+		if m := groups[group]; m != nil {
+			delete(m, tp)
+		}
+		return nil
+	}
+	om, err := ReadOffsetValue(value)
+	if err != nil {
+		return err
+	}
+	if groups[group] == nil {
+		groups[group] = map[TopicPartition]commitRecord{}
+	}
+	groups[group][tp] = commitRecord{appendedBatchOffset: batchOffset, om: om}
+	return nil
+}
+
+// applyControl settles the pending commits of a marker's producer.
+func (d *loaded) applyControl(b record.Batch) error {
+	pid := b.ProducerID()
+	typ, ok, err := controlRecordType(b)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil
+	}
+	if typ == controlTypeCommit {
+		for group, offs := range d.pending[pid] {
+			for tp, rec := range offs {
+				cur, ok := d.offsets[group][tp]
+				if ok && cur.appendedBatchOffset >= rec.appendedBatchOffset {
+					continue
+				}
+				if d.offsets[group] == nil {
+					d.offsets[group] = map[TopicPartition]commitRecord{}
+				}
+				d.offsets[group][tp] = rec
+			}
+		}
+	}
+	delete(d.pending, pid)
+	return nil
+}
+
+// pendingFor regroups the undecided transactional commits of one group
+// by producer id.
+func (d *loaded) pendingFor(group string) map[int64]map[TopicPartition]commitRecord {
+	var out map[int64]map[TopicPartition]commitRecord
+	for pid, groups := range d.pending {
+		if offs := groups[group]; len(offs) > 0 {
+			if out == nil {
+				out = map[int64]map[TopicPartition]commitRecord{}
+			}
+			out[pid] = offs
+		}
+	}
+	return out
+}
+
 // finishLoading installs what was read, unless the partition was lost or
 // re-elected meanwhile; it reports whether the load counted.
 func (c *GroupCoordinator) finishLoading(p, epoch int32, data *loaded) bool {
@@ -234,23 +339,39 @@ func (c *GroupCoordinator) finishLoading(p, epoch int32, data *loaded) bool {
 	var fresh []*GroupMetadata
 	if data != nil {
 		now := time.Now().UnixMilli()
-		for id, rec := range data.groups {
-			g := loadGroup(id, rec)
-			g.offsets = data.offsets[id]
-			if g.offsets == nil {
-				g.offsets = map[TopicPartition]commitRecord{}
+		install := func(g *GroupMetadata) {
+			if offs := data.offsets[g.groupID]; offs != nil {
+				g.offsets = offs
 			}
-			c.groups[id] = g
+			if pend := data.pendingFor(g.groupID); pend != nil {
+				g.pendingTxnOffsets = pend
+				g.receivedTxnOffsetCommits = true
+			}
+			c.groups[g.groupID] = g
 			fresh = append(fresh, g)
 		}
+		for id, rec := range data.groups {
+			install(loadGroup(id, rec))
+		}
+		// Groups that only store offsets (no group record), committed or
+		// still pending in a transaction.
+		ids := map[string]bool{}
 		for id, offs := range data.offsets {
-			if _, ok := data.groups[id]; ok || len(offs) == 0 {
-				continue
+			if len(offs) > 0 {
+				ids[id] = true
 			}
-			g := newGroup(id, Empty, now)
-			g.offsets = offs
-			c.groups[id] = g
-			fresh = append(fresh, g)
+		}
+		for _, groups := range data.pending {
+			for id, offs := range groups {
+				if len(offs) > 0 {
+					ids[id] = true
+				}
+			}
+		}
+		for id := range ids {
+			if _, ok := data.groups[id]; !ok {
+				install(newGroup(id, Empty, now))
+			}
 		}
 	}
 	delete(c.loading, p)
@@ -329,35 +450,59 @@ func (c *GroupCoordinator) onGroupUnloaded(g *GroupMetadata) int {
 // reach the log in the order of the changes); the returned function waits
 // until the replicas have them and returns the error code for the client.
 func (c *GroupCoordinator) appendForGroup(groupID string, recs []record.Record, commit bool) func() int16 {
-	part, want, code := c.appendLocal(groupID, recs, commit)
+	_, wait := c.appendForGroupAt(groupID, recs, commit, nil)
+	return wait
+}
+
+// appendForGroupAt is appendForGroup that also returns the log offset of
+// the appended batch (-1 when the append failed). opts, when set, gives
+// the batch header (producer id, epoch, sequence, transactional bit).
+func (c *GroupCoordinator) appendForGroupAt(groupID string, recs []record.Record, commit bool, opts *record.BatchOptions) (int64, func() int16) {
+	part, base, want, code := c.appendLocalWith(groupID, recs, commit, opts)
 	if code != errNone {
-		return func() int16 { return code }
+		return -1, func() int16 { return code }
 	}
 	timeout := time.Duration(c.cfg.OffsetsCommitTimeoutMs) * time.Millisecond
-	return func() int16 { return c.awaitReplication(part, want, timeout, commit) }
+	return base, func() int16 { return c.awaitReplication(part, want, timeout, commit) }
 }
 
 // appendLocal appends to the leader's log only and returns the offset
 // the high watermark must pass for the records to be replicated.
 func (c *GroupCoordinator) appendLocal(groupID string, recs []record.Record, commit bool) (*cluster.Partition, int64, int16) {
+	part, _, want, code := c.appendLocalWith(groupID, recs, commit, nil)
+	return part, want, code
+}
+
+// appendLocalWith is appendLocal with an optional batch header; it also
+// returns the base offset the batch got.
+func (c *GroupCoordinator) appendLocalWith(groupID string, recs []record.Record, commit bool, opts *record.BatchOptions) (*cluster.Partition, int64, int64, int16) {
 	p := c.PartitionFor(groupID)
 	part := c.rm.Partition(OffsetsTopic, p)
 	if part == nil || !part.IsLeader() {
-		return nil, 0, errNotCoordinator
+		return nil, -1, 0, errNotCoordinator
 	}
 	if !part.HasMinInsyncReplicas() {
-		return nil, 0, appendErrorCode(cluster.ErrNotEnoughReplicas, commit)
+		return nil, -1, 0, appendErrorCode(cluster.ErrNotEnoughReplicas, commit)
 	}
-	batch, err := record.BuildBatch(recs, c.cfg.OffsetsTopicCompression, time.Now().UnixMilli())
+	o := record.DefaultBatchOptions(c.cfg.OffsetsTopicCompression, time.Now().UnixMilli())
+	if opts != nil {
+		o = *opts
+	}
+	batch, err := record.BuildBatchWith(o, recs)
 	if err != nil {
-		return nil, 0, errUnknownServer
+		return nil, -1, 0, errUnknownServer
 	}
 	timeout := time.Duration(c.cfg.OffsetsCommitTimeoutMs) * time.Millisecond
 	res := c.rm.AppendRecords(replica.TopicPartition{Topic: OffsetsTopic, Partition: p}, batch, 1, timeout)
 	if res.Err != nil {
-		return nil, 0, appendErrorCode(res.Err, commit)
+		return nil, -1, 0, appendErrorCode(res.Err, commit)
 	}
-	return part, res.Result.LastOffset + 1, errNone
+	if res.Result.Duplicate {
+		// The log took the batch for a retry of an earlier one and did
+		// not write it: the commit is not stored.
+		return nil, -1, 0, errUnknownServer
+	}
+	return part, res.Result.FirstOffset, res.Result.LastOffset + 1, errNone
 }
 
 // awaitReplication waits for the high watermark to pass want (acks=-1).
@@ -387,6 +532,9 @@ func appendErrorCode(err error, commit bool) int16 {
 			return kerrRequestTimedOut
 		}
 		return errCoordinatorNotAvailable
+	case errors.Is(err, klog.ErrInvalidProducerEpoch):
+		// A transactional commit of a fenced producer.
+		return errInvalidProducerEpoch
 	case errors.Is(err, record.ErrRecordTooLarge):
 		if commit {
 			return kerrInvalidCommitOffsetSize

@@ -28,7 +28,7 @@ func (c *GroupCoordinator) HandleCommitOffsets(groupID, memberID string, instanc
 	g.mu.Lock()
 	var wait func() int16
 	var accepted map[TopicPartition]OffsetAndMetadata
-	mark := c.nextBatchMark()
+	var base int64
 	code := errNone
 	switch {
 	case g.is(Dead):
@@ -36,7 +36,7 @@ func (c *GroupCoordinator) HandleCommitOffsets(groupID, memberID string, instanc
 	case g.isStaticMemberFenced(memberID, instanceID):
 		code = errFencedInstanceID
 	case generation < 0 && g.is(Empty):
-		accepted, wait = c.prepareStoreOffsets(g, offsets)
+		accepted, base, wait = c.prepareStoreOffsets(g, offsets)
 	case !g.has(memberID):
 		code = errUnknownMemberID
 	case generation != g.generationID:
@@ -46,7 +46,7 @@ func (c *GroupCoordinator) HandleCommitOffsets(groupID, memberID string, instanc
 		case Stable, PreparingRebalance:
 			m := g.get(memberID)
 			c.completeAndScheduleNextHeartbeatExpiration(g, m, m.SessionTimeoutMs)
-			accepted, wait = c.prepareStoreOffsets(g, offsets)
+			accepted, base, wait = c.prepareStoreOffsets(g, offsets)
 		case CompletingRebalance:
 			// The member has its new generation but not yet its
 			// assignment: it should finish the rebalance first.
@@ -67,7 +67,7 @@ func (c *GroupCoordinator) HandleCommitOffsets(groupID, memberID string, instanc
 	if !g.is(Dead) {
 		for tp, om := range accepted {
 			if code == errNone {
-				g.onOffsetCommitAppend(tp, commitRecord{appendedBatchOffset: mark, om: om})
+				g.onOffsetCommitAppend(tp, commitRecord{appendedBatchOffset: base, om: om})
 			} else {
 				g.failPendingOffsetWrite(tp, om)
 			}
@@ -85,33 +85,47 @@ func (c *GroupCoordinator) HandleCommitOffsets(groupID, memberID string, instanc
 	return out
 }
 
-// nextBatchMark orders commits made by this coordinator after those
-// loaded from the log (whose marks are log offsets).
-func (c *GroupCoordinator) nextBatchMark() int64 { return 1<<62 + int64(c.nextSeq()) }
-
 // prepareStoreOffsets appends the valid commits (metadata within
 // offset.metadata.max.bytes) and marks them pending; nil wait when none is
-// valid. Caller holds the group lock.
-func (c *GroupCoordinator) prepareStoreOffsets(g *GroupMetadata, offsets map[TopicPartition]OffsetAndMetadata) (map[TopicPartition]OffsetAndMetadata, func() int16) {
+// valid. It returns the log offset of the batch, which orders the commit
+// against others of the same partition (transactional ones included).
+// Caller holds the group lock.
+func (c *GroupCoordinator) prepareStoreOffsets(g *GroupMetadata, offsets map[TopicPartition]OffsetAndMetadata) (map[TopicPartition]OffsetAndMetadata, int64, func() int16) {
+	valid := c.validOffsets(offsets)
+	if len(valid) == 0 {
+		return nil, -1, nil
+	}
+	if g.receivedTxnOffsetCommits {
+		c.warnMixedCommits(g)
+	}
+	g.prepareOffsetCommit(valid)
+	base, wait := c.appendForGroupAt(g.groupID, offsetRecords(g.groupID, valid), true, nil)
+	return valid, base, wait
+}
+
+// validOffsets keeps the commits whose metadata fits
+// offset.metadata.max.bytes.
+func (c *GroupCoordinator) validOffsets(offsets map[TopicPartition]OffsetAndMetadata) map[TopicPartition]OffsetAndMetadata {
 	valid := map[TopicPartition]OffsetAndMetadata{}
 	for tp, om := range offsets {
 		if len(om.Metadata) <= c.cfg.OffsetMetadataMaxBytes {
 			valid[tp] = om
 		}
 	}
-	if len(valid) == 0 {
-		return nil, nil
-	}
+	return valid
+}
+
+// offsetRecords are the offset commit records of a group, in partition order.
+func offsetRecords(groupID string, offsets map[TopicPartition]OffsetAndMetadata) []record.Record {
 	var recs []record.Record
-	for _, tp := range sortedTopicPartitions(valid) {
-		om := valid[tp]
+	for _, tp := range sortedTopicPartitions(offsets) {
+		om := offsets[tp]
 		recs = append(recs, record.Record{
-			Key:   OffsetCommitKey(g.groupID, tp.Topic, tp.Partition),
+			Key:   OffsetCommitKey(groupID, tp.Topic, tp.Partition),
 			Value: OffsetCommitValue(om, OffsetValueVersion(om)),
 		})
 	}
-	g.prepareOffsetCommit(valid)
-	return valid, c.appendForGroup(g.groupID, recs, true)
+	return recs
 }
 
 func allErrors(offsets map[TopicPartition]OffsetAndMetadata, code int16) map[TopicPartition]int16 {
@@ -151,12 +165,18 @@ func (c *GroupCoordinator) HandleFetchOffsets(groupID string, requireStable bool
 	}
 	if partitions == nil {
 		for tp, om := range g.allOffsets() {
+			if requireStable && g.hasPendingOffsetCommitsFor(tp) {
+				out[tp] = FetchedOffset{Offset: -1, LeaderEpoch: -1, Error: errUnstableOffsetCommit}
+				continue
+			}
 			out[tp] = FetchedOffset{Offset: om.Offset, LeaderEpoch: om.LeaderEpoch, Metadata: om.Metadata}
 		}
 		return errNone, out
 	}
 	for _, tp := range partitions {
-		if _, pending := g.pendingOffsetCommits[tp]; requireStable && pending {
+		// require_stable (OffsetFetch v7): a commit still on its way, or
+		// one in an undecided transaction, makes the offset unstable.
+		if requireStable && g.hasPendingOffsetCommitsFor(tp) {
 			out[tp] = FetchedOffset{Offset: -1, LeaderEpoch: -1, Error: errUnstableOffsetCommit}
 			continue
 		}
