@@ -6,6 +6,7 @@ import (
 
 	"github.com/gokafka/kafka/core/admin"
 	"github.com/gokafka/kafka/core/coordinator/group"
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	"github.com/gokafka/kafka/core/network"
 )
 
@@ -13,8 +14,8 @@ import (
 func (a *KafkaApis) SetGroupCoordinator(gc *group.GroupCoordinator) { a.groups = gc }
 
 // handleFindCoordinator names the leader of the group's __consumer_offsets
-// partition, creating the topic on first use. Transaction coordinators do
-// not exist yet.
+// partition, or (key type 1) of the transactional id's __transaction_state
+// partition, creating the topic on first use.
 func (a *KafkaApis) handleFindCoordinator(req *network.Request, body *kmsg.FindCoordinatorRequest) kmsg.Response {
 	resp := body.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	set := func(code int16, id int32, host string, port int32) kmsg.Response {
@@ -27,18 +28,27 @@ func (a *KafkaApis) handleFindCoordinator(req *network.Request, body *kmsg.FindC
 		return resp
 	}
 	notAvailable := func() kmsg.Response { return set(kerr.CoordinatorNotAvailable.Code, -1, "", -1) }
+	var topic string
+	var want int32
+	var create func()
 	switch {
-	case body.CoordinatorType == 1 || a.groups == nil:
-		return notAvailable()
+	case body.CoordinatorType == 1:
+		if a.txn == nil {
+			return notAvailable()
+		}
+		topic, want, create = transaction.TransactionStateTopic, a.txn.PartitionFor(body.CoordinatorKey), a.createTransactionTopic
 	case body.CoordinatorType != 0:
 		return set(kerr.InvalidRequest.Code, -1, "", -1)
+	case a.groups == nil:
+		return notAvailable()
+	default:
+		topic, want, create = group.OffsetsTopic, a.groups.PartitionFor(body.CoordinatorKey), a.createOffsetsTopic
 	}
-	parts, ok := a.cache.Partitions(group.OffsetsTopic)
+	parts, ok := a.cache.Partitions(topic)
 	if !ok {
-		a.createOffsetsTopic()
+		create()
 		return notAvailable()
 	}
-	want := a.groups.PartitionFor(body.CoordinatorKey)
 	for _, p := range parts {
 		if p.Partition != want || p.Leader < 0 {
 			continue

@@ -1,6 +1,11 @@
-// Package transaction holds the transaction side of the coordinators. For
-// now it hands out producer ids for idempotent producers; transactional
-// producers (transactional.id) are not coordinated yet.
+// Package transaction is the broker's transaction coordinator (Kafka's
+// kafka.coordinator.transaction): producer ids for idempotent and
+// transactional producers (ProducerIDManager), the state of every
+// transactional id kept in the __transaction_state topic
+// (TransactionStateManager, TransactionLog), the InitProducerId /
+// AddPartitionsToTxn / AddOffsetsToTxn / EndTxn logic (Coordinator) and the
+// WriteTxnMarkers requests that complete transactions on the partition
+// leaders (TransactionMarkerChannelManager).
 package transaction
 
 import (
