@@ -451,7 +451,11 @@ func (l *Log) Topic() string { return l.topic }
 func (l *Log) Partition() int32 { return l.partition }
 
 // Dir is the partition directory.
-func (l *Log) Dir() string { return l.dir }
+func (l *Log) Dir() string {
+	l.segMu.RLock() // a log dir move (move_log_dir.go) changes dir under segMu and mu
+	defer l.segMu.RUnlock()
+	return l.dir
+}
 
 // TopicPartition names the log.
 func (l *Log) TopicPartition() TopicPartition { return TopicPartition{l.topic, l.partition} }
@@ -1112,7 +1116,7 @@ func (l *Log) flushTo(offset int64) error {
 			return err
 		}
 	}
-	if err := syncDir(l.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := syncDir(l.Dir()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	l.mu.Lock()

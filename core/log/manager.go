@@ -63,6 +63,8 @@ type LogManager struct {
 	timers   []*time.Timer
 	shutdown bool
 
+	moves moveRegistry // log dir moves (move_log_dir.go)
+
 	cleaner *LogCleaner // nil unless CleanerEnable
 }
 
@@ -200,7 +202,7 @@ func (m *LogManager) loadDir(dir string) error {
 			continue
 		}
 		if strings.HasSuffix(e.Name(), "-future") {
-			managerLogger.Warnf("Ignoring future replica directory %s (replica movement between log dirs is not supported)", path)
+			m.noteFutureDir(path) // an interrupted move: copied again by Startup
 			continue
 		}
 		topic, part, err := ParseTopicPartitionName(e.Name())
@@ -289,6 +291,7 @@ func (m *LogManager) Startup() {
 	m.loop("kafka-log-start-offset-checkpoint", min(initialTaskDelay, ls), ls, m.checkpointLogStartOffsets)
 	hw := time.Duration(orDefault(c.HighWatermarkCheckpointMs, 5000)) * time.Millisecond
 	m.loop("highwatermark-checkpoint", hw, hw, m.checkpointHighWatermarks)
+	m.resumeMoves()
 	if m.cleaner != nil {
 		m.cleaner.startup()
 	}
@@ -431,6 +434,9 @@ func (m *LogManager) GetOrCreateLog(topic string, partition int32, cfg Config) (
 	}
 	dirs := append([]string(nil), m.cfg.Dirs...)
 	sort.SliceStable(dirs, func(i, j int) bool { return counts[dirs[i]] < counts[dirs[j]] })
+	if d := m.preferredDir(tp); d != "" {
+		dirs = []string{d} // chosen by AlterReplicaLogDirs before the log existed
+	}
 	path := filepath.Join(dirs[0], tp.String())
 	l, err := OpenLog(path, cfg, LoadParams{CleanShutdown: true})
 	if err != nil {
@@ -451,6 +457,7 @@ func describeConfig(c Config) string {
 // file.delete.delay.ms.
 func (m *LogManager) AsyncDelete(topic string, partition int32) error {
 	tp := TopicPartition{topic, partition}
+	m.cancelMoveOf(tp)
 	m.mu.Lock()
 	l := m.logs[tp]
 	delete(m.logs, tp)
@@ -517,6 +524,7 @@ func (m *LogManager) AllLogs() []*Log {
 // dirs. Pending directory deletions finish on the next start.
 func (m *LogManager) Shutdown() error {
 	managerLogger.Info("Shutting down.")
+	m.stopMoves()
 	if m.cleaner != nil {
 		m.cleaner.shutdown()
 	}
