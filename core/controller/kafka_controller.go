@@ -183,6 +183,8 @@ func (c *KafkaController) run() {
 			c.ifActive(c.onReassignZNode)
 		case isrChangeEvent:
 			c.ifActive(c.onIsrChange)
+		case alterIsrEvent:
+			c.onAlterIsr(ev)
 		case shutdownEvent:
 			c.resign()
 			close(ev.done)
