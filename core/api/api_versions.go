@@ -47,6 +47,7 @@ var supportedVersions = map[int16][2]int16{
 	31: {0, 2},  // DeleteAcls
 	32: {0, 4},  // DescribeConfigs
 	33: {0, 2},  // AlterConfigs
+	34: {0, 2},  // AlterReplicaLogDirs
 	35: {0, 2},  // DescribeLogDirs
 	36: {0, 2},  // SaslAuthenticate (ILLEGAL_SASL_STATE)
 	37: {0, 3},  // CreatePartitions

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"sort"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	klog "github.com/gokafka/kafka/core/log"
@@ -46,9 +48,38 @@ func (a *KafkaApis) handleDescribeLogDirs(req *kmsg.DescribeLogDirsRequest) kmsg
 			rp.OffsetLag = a.offsetLag(l)
 			rd.Topics[n-1].Partitions = append(rd.Topics[n-1].Partitions, rp)
 		}
+		a.addFutureReplicas(&rd, wanted)
 		resp.Dirs = append(resp.Dirs, rd)
 	}
 	return resp
+}
+
+// addFutureReplicas lists the replicas being moved into the dir as future
+// replicas (is_future_key), with the copy's size and its offset lag behind
+// the current replica's log end, as Kafka 2.8 reports them.
+func (a *KafkaApis) addFutureReplicas(rd *kmsg.DescribeLogDirsResponseDir, wanted map[klog.TopicPartition]bool) {
+	for _, f := range a.replicas.FutureLogs() {
+		if f.Dir != rd.Dir || (wanted != nil && !wanted[f.TopicPartition]) {
+			continue
+		}
+		rp := kmsg.NewDescribeLogDirsResponseDirTopicPartition()
+		rp.Partition = f.Partition
+		rp.Size = f.Size
+		rp.IsFuture = true
+		rp.OffsetLag = invalidOffsetLag
+		if l := a.replicas.LocalLog(f.Topic, f.Partition); l != nil {
+			rp.OffsetLag = max(l.LogEndOffset()-f.LogEndOffset, 0)
+		}
+		i := sort.Search(len(rd.Topics), func(i int) bool { return rd.Topics[i].Topic >= f.Topic })
+		if i == len(rd.Topics) || rd.Topics[i].Topic != f.Topic {
+			rt := kmsg.NewDescribeLogDirsResponseDirTopic()
+			rt.Topic = f.Topic
+			rd.Topics = append(rd.Topics, kmsg.DescribeLogDirsResponseDirTopic{})
+			copy(rd.Topics[i+1:], rd.Topics[i:])
+			rd.Topics[i] = rt
+		}
+		rd.Topics[i].Partitions = append(rd.Topics[i].Partitions, rp)
+	}
 }
 
 // offsetLag is how far a current replica's log end lies behind the

@@ -195,6 +195,8 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 		return a.handleUpdateFeatures(body), nil
 	case *kmsg.DescribeLogDirsRequest:
 		return a.handleDescribeLogDirs(body), nil
+	case *kmsg.AlterReplicaLogDirsRequest:
+		return a.handleAlterReplicaLogDirs(body), nil
 	case *kmsg.DescribeClientQuotasRequest:
 		return a.handleDescribeClientQuotas(body), nil
 	case *kmsg.AlterClientQuotasRequest:
