@@ -86,11 +86,11 @@ func (o configOptions) entityTypes() []string {
 }
 
 // entityNames pairs with entityTypes; "" stands for the default entity.
+// --entity-name and --entity-default count in command-line order, so that
+// "--entity-type users --entity-default --entity-type clients
+// --entity-name c" pairs the default with users.
 func (o configOptions) entityNames() []string {
-	out := append([]string(nil), o.valuesOf("entity-name")...)
-	if o.has("entity-default") {
-		out = append(out, "")
-	}
+	out := o.orderedEntityNames()
 	for _, f := range configEntityFlags {
 		if o.has(f.flag) {
 			out = append(out, o.valueOf(f.flag))
@@ -98,6 +98,48 @@ func (o configOptions) entityNames() []string {
 	}
 	for _, f := range configDefaultFlags {
 		if o.has(f.flag) {
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// orderedEntityNames lists --entity-name values and --entity-default ("")
+// in the order they were given.
+func (o configOptions) orderedEntityNames() []string {
+	if o.args == nil {
+		out := append([]string(nil), o.valuesOf("entity-name")...)
+		if o.has("entity-default") {
+			out = append(out, "")
+		}
+		return out
+	}
+	var out []string
+	for i := 0; i < len(o.args); i++ {
+		tok := o.args[i]
+		if tok == "--" {
+			break
+		}
+		if !strings.HasPrefix(tok, "-") {
+			continue
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(tok, "-"), "-")
+		value, hasValue := "", false
+		if eq := strings.IndexByte(name, '='); eq >= 0 {
+			name, value, hasValue = name[:eq], name[eq+1:], true
+		}
+		spec := o.parser.specs[name]
+		if spec == nil {
+			continue
+		}
+		if spec.kind == requiredArg && !hasValue && i+1 < len(o.args) {
+			i++
+			value = o.args[i]
+		}
+		switch name {
+		case "entity-name":
+			out = append(out, value)
+		case "entity-default":
 			out = append(out, "")
 		}
 	}
@@ -378,6 +420,11 @@ func (e *env) configsWithAdmin(o configOptions) error {
 	typ := types[0]
 	switch typ {
 	case "topics", "brokers", "broker-loggers":
+	case "users", "clients", "ips":
+		if o.has("alter") {
+			return a.alterQuotaEntity(o, types, names)
+		}
+		return a.describeQuotaEntity(types, names)
 	default:
 		return illegalArgument("Entity type %s is not supported with --bootstrap-server by this version", typ)
 	}
@@ -663,6 +710,9 @@ func (e *env) configsWithZk(o configOptions) error {
 	defer zk.Close()
 	typ := o.entityTypes()[0]
 	names := o.entityNames()
+	if typ == "users" || typ == "clients" {
+		return e.quotaEntityWithZk(zk, o)
+	}
 	if o.has("alter") {
 		return e.alterWithZk(zk, o, typ, zkEntityName(names[0]))
 	}

@@ -5,6 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/zkutil"
+	"github.com/gokafka/kafka/zkutil/zktest"
 )
 
 func runConfigsForTest(args ...string) (string, string, int) {
@@ -73,5 +79,149 @@ func TestConfigsArgumentErrors(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(errOut, tc.err) || out != "" {
 			t.Errorf("%v: code %d, stdout %q, stderr %q; want stderr starting %q", tc.args, code, out, errOut, tc.err)
 		}
+	}
+}
+
+func TestOrderedEntityNames(t *testing.T) {
+	args := []string{"--entity-type", "users", "--entity-default", "--entity-type", "clients", "--entity-name=c1", "--describe", "--bootstrap-server", "x:1"}
+	o, err := configsParser().parse(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := configOptions{o, args}
+	if got := opts.entityNames(); !reflect.DeepEqual(got, []string{"", "c1"}) {
+		t.Fatalf("names %q, want the default first", got)
+	}
+	if got := opts.entityTypes(); !reflect.DeepEqual(got, []string{"users", "clients"}) {
+		t.Fatalf("types %q", got)
+	}
+	// An --add-config value that looks like an option is not an entity.
+	args = []string{"--add-config", "--entity-default", "--entity-name", "u"}
+	o, _ = configsParser().parse(args)
+	if got := (configOptions{o, args}).entityNames(); !reflect.DeepEqual(got, []string{"u"}) {
+		t.Fatalf("names %q", got)
+	}
+}
+
+func TestQuotaAlterArgumentErrors(t *testing.T) {
+	// Rejected before any request is sent (no broker listens on port 1).
+	bs := []string{"--bootstrap-server", "127.0.0.1:1", "--alter"}
+	cases := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--entity-type", "users", "--entity-name", "alice", "--add-config", "producer_byte_rate=10,SCRAM-SHA-256=[password=x]"},
+			"Cannot alter both quota and SCRAM credential configs simultaneously for 'users' using --bootstrap-server.\n"},
+		{[]string{"--entity-type", "clients", "--entity-name", "c", "--add-config", "SCRAM-SHA-256=[password=x]"},
+			"Only quota configs can be added for 'clients' using --bootstrap-server. Unexpected config names: Set(SCRAM-SHA-256)\n"},
+		{[]string{"--entity-type", "users", "--entity-default", "--add-config", "SCRAM-SHA-512=[password=x]"},
+			"The use of --entity-default or --user-defaults is not allowed with User SCRAM Credentials using --bootstrap-server.\n"},
+		{[]string{"--entity-type", "users", "--entity-name", "u", "--add-config", "retention.ms=1"},
+			"Only quota and SCRAM credential configs can be added for 'users' using --bootstrap-server. Unexpected config names: Set(retention.ms)\n"},
+		{[]string{"--entity-type", "users", "--entity-name", "u", "--add-config", "SCRAM-SHA-256=[iterations=100,password=x]"},
+			"Iterations 100 is less than the minimum 4096 required for SCRAM-SHA-256\n"},
+		{[]string{"--entity-type", "users", "--entity-name", "u", "--add-config", "SCRAM-SHA-256=[secret=x]"},
+			"Invalid credential property SCRAM-SHA-256=secret=x\n"},
+		{[]string{"--entity-type", "ips", "--entity-name", "1.2.3.4", "--add-config", "producer_byte_rate=1"},
+			"Only connection quota configs can be added for 'ips' using --bootstrap-server. Unexpected config names: producer_byte_rate\n"},
+		{[]string{"--entity-type", "users", "--entity-name", "u", "--entity-type", "clients", "--add-config", "producer_byte_rate=1"},
+			"An entity name must be specified for every entity type\n"},
+	}
+	for _, tc := range cases {
+		out, errOut, code := runConfigsForTest(append(append([]string(nil), bs...), tc.args...)...)
+		if code != 1 || errOut != tc.err || out != "" {
+			t.Errorf("%v: code %d, stdout %q, stderr %q; want %q", tc.args, code, out, errOut, tc.err)
+		}
+	}
+}
+
+func TestQuotaHashMapOrder(t *testing.T) {
+	// "Aa" and "BB" share hash code 2112 (bucket 0, insertion order); "a" is
+	// 97 (bucket 1), "b" and "c" follow.
+	if got := javaHashMapOrder([]string{"c", "BB", "a", "Aa", "b"}); !reflect.DeepEqual(got, []string{"BB", "Aa", "a", "b", "c"}) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestQuotaValuesText(t *testing.T) {
+	got := quotaValuesText([]kmsg.DescribeClientQuotasResponseEntryValue{{Key: "producer_byte_rate", Value: 1024}})
+	if got != "producer_byte_rate=1024.0" {
+		t.Fatalf("got %q", got)
+	}
+	name := "alice"
+	if got := quotaEntityText([]kmsg.DescribeClientQuotasResponseEntryEntity{{Type: "client-id"}, {Type: "user", Name: &name}}); got != "user-principal 'alice', the default client-id" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestUserAndClientConfigsThroughZooKeeper(t *testing.T) {
+	connect := zktest.Start(t)
+	zk, err := zkutil.Connect(connect, 10*time.Second, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zk.Close()
+	if err := zk.CreatePersistentPaths(); err != nil {
+		t.Fatal(err)
+	}
+	warn := "Warning: --zookeeper is deprecated and will be removed in a future version of Kafka.\nUse --bootstrap-server instead to specify a broker to connect to.\n"
+	run := func(args ...string) (string, string, int) {
+		return runConfigsForTest(append([]string{"--zookeeper", connect}, args...)...)
+	}
+	out, errOut, code := run("--alter", "--entity-type", "clients", "--entity-name", "c 1", "--entity-type", "users", "--entity-name", "User:alice", "--add-config", "producer_byte_rate=1024,request_percentage=12.5")
+	if code != 0 || out != warn+"Completed updating config for entity: user-principal 'User:alice', client-id 'c 1'.\n" {
+		t.Fatalf("alter: %d %q %q", code, out, errOut)
+	}
+	cfg, err := zk.GetEntityConfig("users", "User%3Aalice/clients/c%201")
+	if err != nil || cfg["producer_byte_rate"] != "1024" || cfg["request_percentage"] != "12.5" {
+		t.Fatalf("stored %v %v", cfg, err)
+	}
+	changes, _ := zk.GetChildren(zkutil.ConfigChangesPath)
+	if len(changes) != 1 {
+		t.Fatalf("notifications %v", changes)
+	}
+	data, _, _ := zk.GetData(zkutil.ConfigChangesPath + "/" + changes[0])
+	if p, _ := zkutil.DecodeConfigChangeNotification(data); p != "users/User%3Aalice/clients/c%201" {
+		t.Fatalf("entity path %q", p)
+	}
+	out, _, code = run("--describe", "--entity-type", "users", "--entity-type", "clients")
+	if code != 0 || out != warn+"Configs for user-principal 'User:alice', client-id 'c 1' are producer_byte_rate=1024,request_percentage=12.5\n" {
+		t.Fatalf("describe: %d %q", code, out)
+	}
+	// A SCRAM credential is stored derived, never as the password.
+	out, errOut, code = run("--alter", "--entity-type", "users", "--entity-name", "bob", "--add-config", "SCRAM-SHA-256=[iterations=4096,password=secret],consumer_byte_rate=10")
+	if code != 0 || !strings.HasSuffix(out, "Completed updating config for entity: user-principal 'bob'.\n") {
+		t.Fatalf("scram alter: %d %q %q", code, out, errOut)
+	}
+	cfg, _ = zk.GetEntityConfig("users", "bob")
+	cred, err := zkutil.ParseScramCredential(cfg["SCRAM-SHA-256"])
+	if err != nil || cred.Iterations != 4096 || strings.Contains(cfg["SCRAM-SHA-256"], "secret") {
+		t.Fatalf("credential %q: %v", cfg["SCRAM-SHA-256"], err)
+	}
+	salted, _ := zkutil.SaltedPassword("SCRAM-SHA-256", "secret", cred.Salt, 4096)
+	want, _ := zkutil.GenerateScramCredential("SCRAM-SHA-256", cred.Salt, salted, 4096)
+	if !bytes.Equal(want.StoredKey, cred.StoredKey) || !bytes.Equal(want.ServerKey, cred.ServerKey) {
+		t.Fatal("stored credential does not match the password")
+	}
+	// Describing all users skips users that only have <user, client> nodes.
+	out, _, _ = run("--describe", "--entity-type", "users")
+	if strings.Contains(out, "alice") || !strings.Contains(out, "Configs for user-principal 'bob' are SCRAM-SHA-256=salt=") {
+		t.Fatalf("describe users: %q", out)
+	}
+	// Errors as 2.8.
+	_, errOut, code = run("--alter", "--entity-type", "clients", "--entity-default", "--add-config", "foo=1")
+	if code != 1 || errOut != "requirement failed: Unknown Dynamic Configuration: Set(foo).\n" {
+		t.Fatalf("unknown key: %d %q", code, errOut)
+	}
+	_, errOut, code = run("--alter", "--entity-type", "clients", "--entity-default", "--delete-config", "producer_byte_rate")
+	if code != 1 || errOut != "Invalid config(s): producer_byte_rate\n" {
+		t.Fatalf("delete missing: %d %q", code, errOut)
+	}
+	out, _, code = run("--alter", "--entity-type", "clients", "--entity-default", "--add-config", "consumer_byte_rate=2048")
+	if code != 0 || !strings.HasSuffix(out, "Completed updating config for entity: default client-id.\n") {
+		t.Fatalf("default alter: %d %q", code, out)
+	}
+	if cfg, _ := zk.GetEntityConfig("clients", "<default>"); cfg["consumer_byte_rate"] != "2048" {
+		t.Fatalf("default stored %v", cfg)
 	}
 }
