@@ -42,6 +42,7 @@ type SocketServer struct {
 	listeners []net.Listener
 	conns     map[net.Conn]struct{}
 	closed    bool
+	quit      chan struct{} // closed by Shutdown; ends connection mutes
 	wg        sync.WaitGroup
 }
 
@@ -53,6 +54,7 @@ func NewSocketServer(brokerID int32, maxRequestSize int32, handler Handler) *Soc
 		handler:        handler,
 		log:            logging.For("kafka.network.SocketServer").WithField("broker", brokerID),
 		conns:          make(map[net.Conn]struct{}),
+		quit:           make(chan struct{}),
 	}
 }
 
@@ -158,12 +160,15 @@ func (s *SocketServer) serve(c net.Conn, listenerName string) {
 		req.ClientHost = host
 		req.ListenerName = listenerName
 		req.Size = int(size) + 4
-		resp, err := s.handle(req)
+		resp, mute, err := s.handleThrottled(req)
 		if err != nil {
 			s.log.Warnf("Closing socket connection to %s: %v", c.RemoteAddr(), err)
 			return
 		}
 		if resp == nil {
+			if mute > 0 && !s.mute(mute) {
+				return
+			}
 			continue
 		}
 		out = AppendResponse(out[:0], req.Header, resp)
@@ -172,10 +177,14 @@ func (s *SocketServer) serve(c net.Conn, listenerName string) {
 		}
 		// Flush only when no further request is already buffered, so
 		// pipelined requests get their responses in one write.
-		if r.Buffered() == 0 {
+		if r.Buffered() == 0 || mute > 0 {
 			if err := w.Flush(); err != nil {
 				return
 			}
+		}
+		// A throttled client's connection is muted after its response.
+		if mute > 0 && !s.mute(mute) {
+			return
 		}
 		if cap(out) > 1<<20 {
 			out = nil
@@ -185,7 +194,7 @@ func (s *SocketServer) serve(c net.Conn, listenerName string) {
 
 // handle calls the handler, turning a panic into a closed connection so a
 // bad request can never take the broker down.
-func (s *SocketServer) handle(req *Request) (resp kmsg.Response, err error) {
+func (s *SocketServer) handle(req *Request, handler func(*Request) (kmsg.Response, error)) (resp kmsg.Response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Errorf("Error while handling %s v%d request (correlation id %d) from client %q: %v",
@@ -193,7 +202,7 @@ func (s *SocketServer) handle(req *Request) (resp kmsg.Response, err error) {
 			resp, err = nil, fmt.Errorf("request handling failed: %v", p)
 		}
 	}()
-	return s.handler.Handle(req)
+	return handler(req)
 }
 
 // decodeRequest parses the header and, when the key and version are known,
@@ -220,6 +229,9 @@ func decodeRequest(frame []byte) (*Request, error) {
 // connection goroutines to finish.
 func (s *SocketServer) Shutdown() {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.quit)
+	}
 	s.closed = true
 	for c := range s.conns {
 		c.Close()

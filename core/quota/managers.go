@@ -2,10 +2,11 @@ package quota
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gokafka/kafka/zkutil"
 )
 
 // Quota config keys of users and clients (QuotaConfigs).
@@ -137,24 +138,7 @@ func (q *Managers) ApplyEntityConfig(entityType, path string, config map[string]
 
 // Sanitize is Kafka's Sanitizer.sanitize: URL-encoding with "%20" for a
 // space and "%2A" for '*', so any user or client-id is a safe znode name.
-func Sanitize(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
-}
+func Sanitize(name string) string { return zkutil.SanitizeEntityName(name) }
 
 // Desanitize is Sanitizer.desanitize (URL-decoding; '+' is a space).
-func Desanitize(name string) string {
-	s, err := url.QueryUnescape(name)
-	if err != nil {
-		return name
-	}
-	return s
-}
+func Desanitize(name string) string { return zkutil.DesanitizeEntityName(name) }
