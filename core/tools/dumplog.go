@@ -256,6 +256,14 @@ func incrementSequence(seq, inc int32) int32 {
 	return seq + inc
 }
 
+// decrementSequence steps a sequence back, wrapping below 0 to Int32.MaxValue.
+func decrementSequence(seq, dec int32) int32 {
+	if seq < dec {
+		return int32(2147483647 - int64(dec-seq) + 1)
+	}
+	return seq - dec
+}
+
 func lastSequence(b record.Batch) int32 {
 	if b.BaseSequence() == -1 {
 		return -1
@@ -605,7 +613,7 @@ func (e *env) dumpProducerSnapshot(file string) error {
 		fmt.Fprintf(e.stdout, "producerId: %d producerEpoch: %d coordinatorEpoch: %d currentTxnFirstOffset: %s ", pid, epoch, coordEpoch, first)
 		if lastOff >= 0 {
 			fmt.Fprintf(e.stdout, "firstSequence: %d lastSequence: %d lastOffset: %d offsetDelta: %d timestamp: %d",
-				incrementSequence(seq, -delta), seq, lastOff, delta, ts)
+				decrementSequence(seq, delta), seq, lastOff, delta, ts)
 		}
 		fmt.Fprintln(e.stdout)
 	}

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/record"
 )
 
@@ -158,5 +160,61 @@ func TestUnknownFileIsIgnored(t *testing.T) {
 	out, errOut, code := runTool(t, runDumpLog, "--files", "foo.txt")
 	if code != 0 || out != "Dumping foo.txt\n" || errOut != "Ignoring unknown file foo.txt\n" {
 		t.Errorf("got %q %q %d", out, errOut, code)
+	}
+}
+
+// TestDumpTransactionalLog dumps files a Log wrote for an aborted
+// transaction: the control batch and its marker record, the .txnindex
+// entry and the producer .snapshot written on close.
+func TestDumpTransactionalLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "txn-0")
+	l, err := klog.OpenLog(dir, klog.DefaultConfig(), klog.LoadParams{CleanShutdown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	o := record.DefaultBatchOptions(record.CodecNone, now)
+	o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = 777, 3, 0, true
+	raw, err := record.BuildBatchWith(o, []record.Record{{Value: []byte("a")}, {Value: []byte("b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(raw, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.AppendControlMarker(777, 3, false, 9, 5); err != nil {
+		t.Fatal(err)
+	}
+	l.UpdateHighWatermark(l.LogEndOffset())
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seg := filepath.Join(dir, "00000000000000000000.log")
+	out, _, code := runTool(t, runDumpLog, "--files", seg, "--print-data-log")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 7 {
+		t.Fatalf("got %d lines:\n%s", len(lines), out)
+	}
+	if !strings.HasPrefix(lines[5], "baseOffset: 2 lastOffset: 2 count: 1 baseSequence: -1 lastSequence: -1 producerId: 777 producerEpoch: 3 partitionLeaderEpoch: 5 isTransactional: true isControl: true position: ") {
+		t.Errorf("control batch line: %s", lines[5])
+	}
+	if !strings.HasPrefix(lines[6], "| offset: 2 isValid: true crc: null keySize: 4 valueSize: 6 CreateTime: ") ||
+		!strings.HasSuffix(lines[6], " sequence: -1 headerKeys: [] endTxnMarker: ABORT coordinatorEpoch: 9") {
+		t.Errorf("marker record line: %s", lines[6])
+	}
+	if !strings.HasSuffix(lines[3], "sequence: 0 headerKeys: [] payload: a") {
+		t.Errorf("data record line: %s", lines[3])
+	}
+
+	out, _, _ = runTool(t, runDumpLog, "--files", filepath.Join(dir, "00000000000000000000.txnindex"))
+	if want := "version: 0 producerId: 777 firstOffset: 0 lastOffset: 2 lastStableOffset: 3\n"; !strings.HasSuffix(out, want) {
+		t.Errorf("txnindex dump:\n%s\nwant line %q", out, want)
+	}
+	out, errOut, _ := runTool(t, runDumpLog, "--files", filepath.Join(dir, "00000000000000000003.snapshot"))
+	if want := "producerId: 777 producerEpoch: 3 coordinatorEpoch: 9 currentTxnFirstOffset: None firstSequence: 0 lastSequence: 1 lastOffset: 1 offsetDelta: 1 timestamp: "; !strings.Contains(out, want) {
+		t.Errorf("snapshot dump:\n%s%s\nwant %q", out, errOut, want)
 	}
 }
