@@ -211,7 +211,11 @@ func (s *reassignService) handleAction(action string, o *optionSet) error {
 	if err != nil {
 		return err
 	}
-	return s.executeAssignment(data, o.has("additional"), throttle, logDirThrottle)
+	timeoutMs, err := o.longOf("timeout")
+	if err != nil {
+		return err
+	}
+	return s.executeAssignment(data, o.has("additional"), throttle, logDirThrottle, time.Duration(timeoutMs)*time.Millisecond)
 }
 
 // partitionAssignment is one entry of a reassignment file, in file order.
@@ -620,7 +624,7 @@ func validateExecuteAssignment(parts []partitionAssignment) (map[topicPartition]
 	return out, nil
 }
 
-func (s *reassignService) executeAssignment(data []byte, additional bool, throttle, logDirThrottle int64) error {
+func (s *reassignService) executeAssignment(data []byte, additional bool, throttle, logDirThrottle int64, moveTimeout time.Duration) error {
 	parts, dirs, err := parseReassignmentJSON(data)
 	if err != nil {
 		return err
@@ -664,7 +668,9 @@ func (s *reassignService) executeAssignment(data []byte, additional bool, thrott
 			}
 		}
 		if logDirThrottle >= 0 {
-			return unsupportedAPI("ALTER_REPLICA_LOG_DIRS")
+			if err := s.setLogDirThrottle(dirs, logDirThrottle); err != nil {
+				return err
+			}
 		}
 	}
 	errs, err := s.alterReassignments(proposed)
@@ -680,9 +686,7 @@ func (s *reassignService) executeAssignment(data []byte, additional bool, thrott
 	}
 	fmt.Fprintf(s.e.stdout, "Successfully started partition reassignment%s for %s\n", plural(len(proposed)), joinTopicPartitions(sortedKeys(proposed), ","))
 	if len(dirs) > 0 {
-		// Moving replicas between log directories of one broker
-		// (AlterReplicaLogDirs) is not offered by this broker.
-		return unsupportedAPI("ALTER_REPLICA_LOG_DIRS")
+		return s.executeMoves(dirs, moveTimeout)
 	}
 	return nil
 }
@@ -827,12 +831,11 @@ func (s *reassignService) verifyAssignment(data []byte, preserveThrottles bool) 
 		return err
 	}
 	fmt.Fprintln(s.e.stdout, reassignmentStatesString(states))
-	if len(dirs) > 0 {
-		return unsupportedAPI("DESCRIBE_REPLICA_LOG_DIRS")
+	movesOngoing, err := s.verifyReplicaMoves(dirs)
+	if err != nil {
+		return err
 	}
-	// The (empty) report of log directory moves.
-	fmt.Fprintln(s.e.stdout)
-	if !ongoing && !preserveThrottles {
+	if !ongoing && !movesOngoing && !preserveThrottles {
 		return s.clearAllThrottles(parts)
 	}
 	return nil
