@@ -90,6 +90,21 @@ func TestProtocolSweep(t *testing.T) {
 			if f, ok := req.(*kmsg.FetchRequest); ok {
 				f.MaxWaitMillis = 10
 			}
+			// Default ACL filters carry UNKNOWN (0) enums, which Kafka
+			// cannot parse and answers by closing the connection.
+			switch r := req.(type) {
+			case *kmsg.DescribeACLsRequest:
+				r.ResourceType, r.ResourcePatternType, r.Operation, r.PermissionType = 1, 3, 1, 1
+			case *kmsg.CreateACLsRequest:
+				c := kmsg.NewCreateACLsRequestCreation()
+				c.ResourceType, c.ResourceName, c.ResourcePatternType = 2, "sweep", 3
+				c.Principal, c.Host, c.Operation, c.PermissionType = "User:sweep", "*", 3, 3
+				r.Creations = append(r.Creations, c)
+			case *kmsg.DeleteACLsRequest:
+				f := kmsg.NewDeleteACLsRequestFilter()
+				f.ResourceType, f.ResourcePatternType, f.Operation, f.PermissionType = 1, 3, 1, 1
+				r.Filters = append(r.Filters, f)
+			}
 			if err := sweepOne(addr, req, corr); err != nil {
 				t.Errorf("%s v%d: %v", kmsg.NameForKey(k.ApiKey), v, err)
 			}
