@@ -232,23 +232,23 @@ func (s *producerState) validateData(b record.Batch, o appendOrigin, tp string) 
 	}
 	epoch := b.ProducerEpoch()
 	if epoch < e.epoch {
-		return fmt.Errorf("%w: epoch of producer %d in %s is %d, which is smaller than the last seen epoch %d",
+		return fmt.Errorf("%w: the epoch of producer %d in %s is %d, which is smaller than the last seen epoch %d",
 			ErrInvalidProducerEpoch, pid, tp, epoch, e.epoch)
 	}
 	if o == originClient {
 		first := b.BaseSequence()
 		if epoch != e.epoch {
 			if first != 0 && e.epoch != record.NoProducerEpoch {
-				return fmt.Errorf("%w: invalid sequence number for new epoch of producer %d in partition %s: %d (request epoch), %d (seq. number), %d (current producer epoch)",
+				return fmt.Errorf("%w for the new epoch of producer %d in partition %s: %d (request epoch), %d (seq. number), %d (current producer epoch)",
 					ErrOutOfOrderSequence, pid, tp, epoch, first, e.epoch)
 			}
 		} else if e.epoch != record.NoProducerEpoch && !inSequence(e.lastSeq(), first) {
-			return fmt.Errorf("%w: out of order sequence number for producer %d in partition %s: %d (incoming seq. number), %d (current end sequence number)",
+			return fmt.Errorf("%w for producer %d in partition %s: %d (incoming seq. number), %d (current end sequence number)",
 				ErrOutOfOrderSequence, pid, tp, first, e.lastSeq())
 		}
 	}
 	if e.txnFirstOffset >= 0 && !b.IsTransactional() {
-		return fmt.Errorf("%w: expected transactional write from producer %d in partition %s", ErrInvalidTxnState, pid, tp)
+		return fmt.Errorf("%w: expected a transactional write from producer %d in partition %s", ErrInvalidTxnState, pid, tp)
 	}
 	return nil
 }
@@ -260,11 +260,11 @@ func (s *producerState) validateMarker(pid int64, epoch int16, coordinatorEpoch 
 		return nil
 	}
 	if epoch < e.epoch {
-		return fmt.Errorf("%w: epoch of producer %d in %s is %d, which is smaller than the last seen epoch %d",
+		return fmt.Errorf("%w: the epoch of producer %d in %s is %d, which is smaller than the last seen epoch %d",
 			ErrInvalidProducerEpoch, pid, tp, epoch, e.epoch)
 	}
 	if e.coordinatorEpoch > coordinatorEpoch {
-		return fmt.Errorf("%w: invalid coordinator epoch for producerId %d in partition %s: %d (zombie), %d (current)",
+		return fmt.Errorf("%w: coordinator epoch for producerId %d in partition %s: %d (zombie), %d (current)",
 			ErrTransactionCoordinatorFenced, pid, tp, coordinatorEpoch, e.coordinatorEpoch)
 	}
 	return nil
