@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Moving a partition's log to another log dir of the same broker
@@ -73,6 +74,7 @@ type moveRegistry struct {
 	preferred map[TopicPartition]string // destination for logs not created yet
 	resume    map[TopicPartition]string // moves interrupted by a restart
 	stopped   bool
+	rate      func() int64 // SetLogDirMoveThrottle
 }
 
 // FutureLog describes a move in progress for DescribeLogDirs: the future
@@ -296,6 +298,10 @@ type mover struct {
 	mv     *logMove
 	copies map[int64]*segCopy // by base offset
 	gen    int64              // the log's truncation count the copies are valid for
+
+	rate      func() int64 // throttle in bytes per second, or nil
+	throttled int64        // bytes copied since the throttle started
+	since     time.Time
 }
 
 // syncAt brings the copy up to date with segs, starting over when the log
@@ -328,7 +334,10 @@ func (m *LogManager) moveLog(l *Log, mv *logMove) error {
 		c.pauseCleaning(tp)
 		defer c.resumeCleaning(tp)
 	}
-	mo := &mover{l: l, mv: mv, copies: map[int64]*segCopy{}, gen: l.truncations.Load()}
+	m.moves.mu.Lock()
+	rate := m.moves.rate
+	m.moves.mu.Unlock()
+	mo := &mover{l: l, mv: mv, copies: map[int64]*segCopy{}, gen: l.truncations.Load(), rate: rate}
 	for round := 0; round < moveRounds; round++ {
 		if mo.cancelled() {
 			return errMoveCancelled
@@ -486,7 +495,7 @@ func (mo *mover) sync(segs []*LogSegment, locked bool) error {
 			c = &segCopy{seg: s}
 			mo.copies[s.baseOffset] = c
 		}
-		if err := mo.copyLogBytes(c); err != nil {
+		if err := mo.copyLogBytes(c, locked); err != nil {
 			if !locked {
 				mo.removeSegmentFiles(s.baseOffset)
 				mo.mv.copied.Add(-c.bytes)
@@ -494,6 +503,9 @@ func (mo *mover) sync(segs []*LogSegment, locked bool) error {
 				continue
 			}
 			return err
+		}
+		if !active {
+			mo.mv.endOff.Store(segs[i+1].baseOffset) // the copy holds everything before it
 		}
 		if !active && !c.sealed {
 			if err := mo.copySegmentSideFiles(s.baseOffset, false); err != nil {
@@ -526,7 +538,7 @@ func (mo *mover) sync(segs []*LogSegment, locked bool) error {
 // copyLogBytes appends the segment's bytes past c.bytes (up to its
 // published size) to the copy, reading through the segment's open file
 // so a concurrent rename does not matter.
-func (mo *mover) copyLogBytes(c *segCopy) error {
+func (mo *mover) copyLogBytes(c *segCopy, locked bool) error {
 	size := c.seg.size.Load()
 	if size <= c.bytes && c.bytes > 0 {
 		return nil
@@ -543,13 +555,75 @@ func (mo *mover) copyLogBytes(c *segCopy) error {
 	if _, err := dst.Seek(c.bytes, io.SeekStart); err != nil {
 		return err
 	}
-	n, err := io.Copy(dst, io.NewSectionReader(c.seg.log, c.bytes, size-c.bytes))
-	c.bytes += n
-	mo.mv.copied.Add(n)
-	if err != nil {
-		return err
+	src := io.NewSectionReader(c.seg.log, c.bytes, size-c.bytes)
+	if locked {
+		n, err := io.Copy(dst, src)
+		c.bytes += n
+		mo.mv.copied.Add(n)
+		if err != nil {
+			return err
+		}
+		return dst.Close()
 	}
-	return dst.Close()
+	buf := make([]byte, moveChunk)
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return err
+			}
+			c.bytes += int64(n)
+			mo.mv.copied.Add(int64(n))
+			if err := mo.throttle(int64(n)); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			return dst.Close()
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// moveChunk is the unit of the lock-free copy (and of its throttle).
+const moveChunk = 64 << 10
+
+// throttle keeps the lock-free copy under
+// replica.alter.log.dirs.io.max.bytes.per.second, as Kafka's quota on the
+// ReplicaAlterLogDirsThread does; the locked final copy is not throttled.
+func (mo *mover) throttle(n int64) error {
+	if mo.rate == nil {
+		return nil
+	}
+	rate := mo.rate()
+	if rate <= 0 || rate >= 1<<40 {
+		mo.throttled, mo.since = 0, time.Time{}
+		return nil
+	}
+	if mo.since.IsZero() {
+		mo.since = time.Now()
+	}
+	mo.throttled += n
+	due := time.Duration(float64(mo.throttled) / float64(rate) * float64(time.Second))
+	if wait := due - time.Since(mo.since); wait > 0 {
+		select {
+		case <-mo.mv.cancel:
+			return errMoveCancelled
+		case <-time.After(wait):
+		}
+	}
+	return nil
+}
+
+// SetLogDirMoveThrottle installs the source of the log dir move rate in
+// bytes per second (replica.alter.log.dirs.io.max.bytes.per.second; read
+// for every chunk, so dynamic changes apply at once; <= 0 or huge: none).
+func (m *LogManager) SetLogDirMoveThrottle(rate func() int64) {
+	m.moves.mu.Lock()
+	m.moves.rate = rate
+	m.moves.mu.Unlock()
 }
 
 // copySegmentSideFiles copies the segment's files other than the .log

@@ -369,3 +369,39 @@ func TestLogDirMoveCancelledByDeletion(t *testing.T) {
 	awaitGone(t, filepath.Join(dst, "gone-0*"))
 	awaitGone(t, filepath.Join(filepath.Dir(l.Dir()), "gone-0*"))
 }
+
+func TestLogDirMoveThrottle(t *testing.T) {
+	d1, d2 := t.TempDir(), t.TempDir()
+	m, err := NewLogManager(managerConfig(d1, d2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	var rate atomic.Int64
+	rate.Store(100 << 10) // 100 KiB/s
+	m.SetLogDirMoveThrottle(rate.Load)
+	l, err := m.GetOrCreateLog("slow", 0, smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(0); i < 400; i++ { // about 400 KiB
+		if _, err := l.Append(seqBatch(t, i*5, 5), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := otherDir(m, l)
+	if err := m.AlterLogDir("slow", 0, dst); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	fl := m.FutureLogs()
+	if len(fl) != 1 || fl[0].Size <= 0 || fl[0].Size >= l.Size() || fl[0].LogEndOffset >= l.LogEndOffset() {
+		t.Fatalf("throttled move after 0.5s: %+v (log size %d, end %d)", fl, l.Size(), l.LogEndOffset())
+	}
+	rate.Store(0) // the throttle is removed: the move finishes
+	m.AwaitMove("slow", 0)
+	if filepath.Dir(l.Dir()) != dst {
+		t.Fatal("not moved")
+	}
+	checkSequences(t, l, 2000)
+}

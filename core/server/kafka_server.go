@@ -206,6 +206,11 @@ func (s *KafkaServer) startLogManager() error {
 		return err
 	}
 	s.logs = m
+	m.SetLogDirMoveThrottle(func() int64 { // dynamic: read for every chunk of a log dir move
+		v, _ := s.effectiveConfig().Value("replica.alter.log.dirs.io.max.bytes.per.second")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	})
 	m.Startup()
 	return nil
 }
