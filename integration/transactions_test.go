@@ -7,9 +7,11 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -398,4 +400,52 @@ func TestTransactionsCoordinatorFailover(t *testing.T) {
 		t.Fatalf("EndTransaction reported a commit but read_committed sees %d of its 9 records", during)
 	}
 	t.Logf("the interrupted transaction was %s", map[bool]string{true: "committed", false: "aborted"}[during == 9])
+}
+
+// TestConfluentTransactions: librdkafka's transactional producer
+// (confluent-kafka-python) commits, aborts, and is fenced by a second
+// instance with the same transactional.id.
+func TestConfluentTransactions(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, map[string]string{"transaction.state.log.num.partitions": "5"})
+	bs := c.Bootstrap()
+	const topic = "txn-confluent"
+	CreateTopic(t, bs, topic, 1, nil)
+	commit, abort := txnSeq("committed", 5), txnSeq("aborted", 3)
+	in, err := json.Marshal(map[string]any{
+		"bootstrap": bs, "topic": topic, "txn_id": "confluent-txn", "commit": commit, "abort": abort,
+		// committed values plus the successor's; every record plus the zombie's.
+		"expect": map[string]int{"committed": 6, "uncommitted": 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(repoRoot, "integration", "testdata", "txn_confluent.py")
+	stdout, stderr, code := RunCmd(t, 150*time.Second, string(in), systemPython, script)
+	if code != 0 {
+		t.Fatalf("txn_confluent.py exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var out struct {
+		Committed   []string `json:"committed"`
+		Uncommitted []string `json:"uncommitted"`
+		Fenced      *struct {
+			Name  string `json:"name"`
+			Fatal bool   `json:"fatal"`
+		} `json:"fenced"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("no JSON from txn_confluent.py (%v)\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	if txnCount(out.Committed, "committed") != 5 || txnCount(out.Committed, "successor") != 1 ||
+		txnCount(out.Committed, "aborted") != 0 || txnCount(out.Committed, "zombie") != 0 {
+		t.Errorf("read_committed: %v", out.Committed)
+	}
+	if txnCount(out.Uncommitted, "aborted") != 3 || txnCount(out.Uncommitted, "zombie") != 1 || len(out.Uncommitted) != 10 {
+		t.Errorf("read_uncommitted: %v", out.Uncommitted)
+	}
+	if out.Fenced == nil {
+		t.Errorf("the fenced producer committed")
+	} else {
+		t.Logf("fenced producer: %s (fatal %v)", out.Fenced.Name, out.Fenced.Fatal)
+	}
 }
