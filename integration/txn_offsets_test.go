@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,27 @@ func (r *rawConn) do(req kmsg.Request) kmsg.Response {
 		r.t.Fatalf("%s v%d: %v", kmsg.NameForKey(req.Key()), req.GetVersion(), err)
 	}
 	return resp
+}
+
+// findGroupCoordinator asks for the group's coordinator until there is one
+// (the first FindCoordinator creates __consumer_offsets, as clients do
+// before committing).
+func (r *rawConn) findGroupCoordinator(group string) {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req := kmsg.NewPtrFindCoordinatorRequest()
+		req.Version = 2
+		req.CoordinatorKey = group
+		resp := r.do(req).(*kmsg.FindCoordinatorResponse)
+		if resp.ErrorCode == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("FindCoordinator %s: error %d", group, resp.ErrorCode)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // coordinatorRetriable are the answers of a coordinator that is not ready
@@ -197,6 +219,7 @@ func TestTxnOffsetCommitRaw(t *testing.T) {
 	r := dialRaw(t, b.Addr())
 	const group = "txo-raw-g"
 	unstable := kerr.UnstableOffsetCommit.Code
+	r.findGroupCoordinator(group)
 
 	// A transaction commits offsets for partition 0, and an unknown topic.
 	codes := r.txnOffsetCommit(3, group, 5000, 0, map[string]map[int32]int64{"txo-raw": {0: 5}, "no-such-topic": {0: 1}})
@@ -250,11 +273,20 @@ func TestTxnOffsetCommitRaw(t *testing.T) {
 		t.Fatalf("after committing the reloaded transaction (partition 1): %+v, want 12", f)
 	}
 	// kafka-consumer-groups sees the committed offsets.
-	out, stderr, code := Kafka(t, "kafka-consumer-groups.sh", "--bootstrap-server", b.Addr(), "--describe", "--group", group)
+	out, stderr, code := Kafka(t, "consumer-groups", "--bootstrap-server", b.Addr(), "--describe", "--group", group)
 	if code != 0 {
 		t.Fatalf("kafka-consumer-groups --describe: exit %d\n%s\n%s", code, out, stderr)
 	}
-	t.Logf("kafka-consumer-groups --describe:\n%s", out)
+	want := map[string]string{"0": "11", "1": "12"}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 4 && f[0] == group && f[1] == "txo-raw" && want[f[2]] == f[3] {
+			delete(want, f[2])
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("kafka-consumer-groups --describe lacks the committed offsets of partitions %v:\n%s", want, out)
+	}
 }
 
 // waitStable polls OffsetFetch with require_stable until the partition's
