@@ -23,6 +23,8 @@ type fakeLeader struct {
 	markers []kmsg.WriteTxnMarkersRequestMarker
 	version int16
 	code    int16
+	// onlyV0 advertises WriteTxnMarkers v0 only.
+	onlyV0 bool
 }
 
 func (f *fakeLeader) Handle(req *network.Request) (kmsg.Response, error) {
@@ -31,6 +33,9 @@ func (f *fakeLeader) Handle(req *network.Request) (kmsg.Response, error) {
 		resp := body.ResponseKind().(*kmsg.ApiVersionsResponse)
 		k := kmsg.NewApiVersionsResponseApiKey()
 		k.ApiKey, k.MaxVersion = 27, 1
+		if f.onlyV0 {
+			k.MaxVersion = 0
+		}
 		resp.ApiKeys = append(resp.ApiKeys, k)
 		return resp, nil
 	case *kmsg.WriteTxnMarkersRequest:
@@ -390,5 +395,92 @@ func TestExpiredTransactionalIDIsRemoved(t *testing.T) {
 	}
 	if s := e.state("busy"); s != Ongoing {
 		t.Fatalf("busy after reload = %s", s)
+	}
+}
+
+// secondLeader starts another fake broker (id 2) and returns its endpoint.
+func (e *env) secondLeader(onlyV0 bool) (*fakeLeader, metadata.Broker) {
+	e.t.Helper()
+	f := &fakeLeader{onlyV0: onlyV0}
+	srv := network.NewSocketServer(2, 1<<20, f)
+	addrs, err := srv.Bind([]network.Listener{{Name: "PLAINTEXT", Host: "127.0.0.1", Port: 0}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	srv.Start([]string{"PLAINTEXT"})
+	e.t.Cleanup(srv.Shutdown)
+	return f, metadata.Broker{ID: 2, Endpoints: []metadata.Endpoint{{ListenerName: "PLAINTEXT", Host: "127.0.0.1", Port: int32(addrs[0].(*net.TCPAddr).Port)}}}
+}
+
+func (e *env) brokers() []metadata.Broker { return e.cache.AliveBrokers() }
+
+func TestMarkersFollowLeadershipChanges(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	e.lead(0, 0)
+	second, b2 := e.secondLeader(true)
+	e.c.HandleInitProducerID("m", 10000, nil)
+	e.c.HandleAddPartitionsToTransaction("m", 0, 0, tps(0, 1))
+	// t-0's leader answers NOT_LEADER_OR_FOLLOWER; t-1 has no leader.
+	e.leader.setCode(kerr.NotLeaderForPartition.Code)
+	e.cache.Update(1, e.brokers(), []metadata.PartitionState{{Topic: "t", Partition: 1, Leader: -1, LeaderEpoch: 1}}, nil)
+	if code := e.c.HandleEndTransaction("m", 0, 0, true); code != 0 {
+		t.Fatal(code)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if s := e.state("m"); s != PrepareCommit {
+		t.Fatalf("state while no leader takes the markers: %s", s)
+	}
+	// Leadership moves to broker 2, which only speaks WriteTxnMarkers v0.
+	e.cache.Update(1, append(e.brokers(), b2), []metadata.PartitionState{
+		{Topic: "t", Partition: 0, Leader: 2, LeaderEpoch: 1},
+		{Topic: "t", Partition: 1, Leader: 2, LeaderEpoch: 2},
+	}, nil)
+	e.waitState("m", CompleteCommit)
+	parts := map[int32]bool{}
+	for _, m := range second.received() {
+		for _, tp := range m.Topics {
+			for _, p := range tp.Partitions {
+				parts[p] = true
+			}
+		}
+	}
+	if !parts[0] || !parts[1] || second.version != 0 {
+		t.Fatalf("new leader got markers for %v at v%d", parts, second.version)
+	}
+}
+
+func TestLoadInProgressAndEpochRotation(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	e.lead(0, 0)
+	e.c.HandleInitProducerID("x", 10000, nil)
+	// Exhaust the epochs: the next InitProducerId moves to a new id.
+	_, m, _ := e.c.sm.getTransactionState("x")
+	m.lock()
+	m.ProducerEpoch = 32766
+	m.unlock()
+	r := e.c.HandleInitProducerID("x", 10000, nil)
+	if r.ErrorCode != 0 || r.ProducerID != 1 || r.ProducerEpoch != 0 {
+		t.Fatalf("init with exhausted epochs = %+v", r)
+	}
+	// While a partition loads, its ids answer COORDINATOR_LOAD_IN_PROGRESS.
+	block := make(chan struct{})
+	e.c.sm.sched.schedule(func() { <-block })
+	e.lead(5, 1)
+	req := kmsg.NewPtrLeaderAndISRRequest()
+	req.Version, req.ControllerEpoch = 1, 1
+	ps := kmsg.NewLeaderAndISRRequestTopicPartition()
+	ps.Topic, ps.ControllerEpoch, ps.Leader, ps.LeaderEpoch, ps.ISR, ps.Replicas = TransactionStateTopic, 1, 0, 2, []int32{0}, []int32{0}
+	req.PartitionStates = append(req.PartitionStates, ps)
+	e.rm.BecomeLeaderOrFollower(req)
+	if r := e.c.HandleInitProducerID("x", 10000, nil); r.ErrorCode != kerr.CoordinatorLoadInProgress.Code {
+		t.Fatalf("init while loading = %+v", r)
+	}
+	if code := e.c.HandleEndTransaction("x", 1, 0, true); code != kerr.CoordinatorLoadInProgress.Code {
+		t.Fatalf("end while loading = %d", code)
+	}
+	close(block)
+	waitFor(t, "loaded", func() bool { return e.state("x") == Empty })
+	if _, pid, epoch, _, _ := e.c.TransactionState("x"); pid != 1 || epoch != 0 {
+		t.Fatalf("after reload: producer %d epoch %d", pid, epoch)
 	}
 }
