@@ -396,6 +396,14 @@ func (m *LogManager) moveLog(l *Log, mv *logMove) error {
 		return err
 	}
 
+	// The move stops being listed as a future replica before the log
+	// shows up in the destination, so the two never share a dir.
+	m.moves.mu.Lock()
+	if m.moves.moves[tp] == mv {
+		delete(m.moves.moves, tp)
+	}
+	m.moves.mu.Unlock()
+
 	// Swap: readers hold segMu for a whole read, so none sees a mix.
 	oldDir := l.dir
 	l.segMu.Lock()
