@@ -196,6 +196,11 @@ func TestTransactionalLogRawProtocol(t *testing.T) {
 		t.Fatalf("plain produce: code %d offset %d", code, off)
 	}
 
+	// Transactional batches need the request's transactional id.
+	if code, _ := produceIdem(t, conn, topic, rawBatch(pid, 0, 2, true, "no-txn-id")); code != kerr.TransactionalIDAuthorizationFailed.Code {
+		t.Errorf("transactional batch without a transactional id: %v", kerr.ErrorForCode(code))
+	}
+
 	// The open transaction holds read_committed readers at offset 1.
 	p := fetchRaw(t, conn, topic, 1)
 	if p.HighWatermark != 4 || p.LastStableOffset != 1 {

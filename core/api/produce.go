@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	klog "github.com/gokafka/kafka/core/log"
+	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 )
 
@@ -19,6 +20,11 @@ func (a *KafkaApis) handleProduce(req *kmsg.ProduceRequest) (kmsg.Response, erro
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	failed := false
 	timeout := millis(req.TimeoutMillis)
+	if req.TransactionID == nil && hasTransactionalRecords(req) {
+		// Kafka authorizes transactional batches by their transactional
+		// id; without one the whole request fails.
+		return produceErrorResponse(req, kerr.TransactionalIDAuthorizationFailed.Code)
+	}
 	for _, t := range req.Topics {
 		rt := kmsg.NewProduceResponseTopic()
 		rt.Topic = t.Topic
@@ -92,4 +98,39 @@ func producerStateErrorCode(err error) (int16, bool) {
 		return kerr.TransactionCoordinatorFenced.Code, true
 	}
 	return 0, false
+}
+
+// hasTransactionalRecords reports whether a partition's first batch has
+// the transactional bit (Kafka's RequestUtils.hasTransactionalRecords).
+func hasTransactionalRecords(req *kmsg.ProduceRequest) bool {
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			if len(p.Records) >= record.BatchHeaderSize && record.EntryMagic(p.Records) == record.MagicV2 &&
+				record.Batch(p.Records).IsTransactional() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// produceErrorResponse fails every partition with code (none for acks=0:
+// the connection is closed instead).
+func produceErrorResponse(req *kmsg.ProduceRequest, code int16) (kmsg.Response, error) {
+	if req.Acks == 0 {
+		return nil, errors.New("closing connection after a failed acks=0 produce")
+	}
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	for _, t := range req.Topics {
+		rt := kmsg.NewProduceResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewProduceResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p.Partition, code
+			rp.BaseOffset, rp.LogAppendTime, rp.LogStartOffset = -1, -1, -1
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp, nil
 }
