@@ -94,16 +94,17 @@ func quotaValuesText(values []kmsg.DescribeClientQuotasResponseEntryValue) strin
 		byKey[v.Key] = v.Value
 	}
 	parts := make([]string, 0, len(keys))
-	for _, k := range javaHashMapOrder(keys) {
+	for _, k := range javaHashMapOrder(len(values), keys) {
 		parts = append(parts, k+"="+quota.JavaDouble(byKey[k]))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// javaHashMapOrder is the iteration order of a java.util.HashMap holding
-// keys inserted in the given order.
-func javaHashMapOrder(keys []string) []string {
-	m := newJavaHashMap(-1)
+// javaHashMapOrder is the iteration order of a java.util.HashMap of the
+// given initial capacity holding keys inserted in the given order
+// (DescribeClientQuotasResponse sizes its value maps by the entry count).
+func javaHashMapOrder(capacity int, keys []string) []string {
+	m := newJavaHashMap(capacity)
 	for _, k := range keys {
 		m.put(k)
 	}

@@ -138,7 +138,7 @@ func TestQuotaAlterArgumentErrors(t *testing.T) {
 func TestQuotaHashMapOrder(t *testing.T) {
 	// "Aa" and "BB" share hash code 2112 (bucket 0, insertion order); "a" is
 	// 97 (bucket 1), "b" and "c" follow.
-	if got := javaHashMapOrder([]string{"c", "BB", "a", "Aa", "b"}); !reflect.DeepEqual(got, []string{"BB", "Aa", "a", "b", "c"}) {
+	if got := javaHashMapOrder(-1, []string{"c", "BB", "a", "Aa", "b"}); !reflect.DeepEqual(got, []string{"BB", "Aa", "a", "b", "c"}) {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -223,5 +223,21 @@ func TestUserAndClientConfigsThroughZooKeeper(t *testing.T) {
 	}
 	if cfg, _ := zk.GetEntityConfig("clients", "<default>"); cfg["consumer_byte_rate"] != "2048" {
 		t.Fatalf("default stored %v", cfg)
+	}
+}
+
+func TestQuotaValuesOrderFollowsSizedHashMap(t *testing.T) {
+	// HashMap(2) has 2 buckets, then 4 after the second put: the three
+	// quota keys land in different buckets than with 16.
+	vals := []kmsg.DescribeClientQuotasResponseEntryValue{{Key: "consumer_byte_rate", Value: 2048}, {Key: "request_percentage", Value: 12.5}}
+	m := newJavaHashMap(2)
+	m.put("consumer_byte_rate")
+	m.put("request_percentage")
+	want := make([]string, 0, 2)
+	for _, k := range m.keys() {
+		want = append(want, map[string]string{"consumer_byte_rate": "consumer_byte_rate=2048.0", "request_percentage": "request_percentage=12.5"}[k])
+	}
+	if got := quotaValuesText(vals); got != strings.Join(want, ", ") {
+		t.Fatalf("got %q, want %q", got, strings.Join(want, ", "))
 	}
 }
