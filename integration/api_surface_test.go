@@ -472,6 +472,14 @@ func testScramRoundTrip(t *testing.T, c *Cluster, zc *zkutil.Client, conn, other
 		t.Errorf("/config/users/alice after deletes: %v %v", cfg, err)
 	}
 
+	// A credential ZooKeeper holds in a bad form is reported, not skipped.
+	if err := zc.SetOrCreateEntityConfig(zkutil.ConfigTypeUser, "mallory", map[string]string{"SCRAM-SHA-256": "salt=x"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := describeScram(t, conn, "mallory"); !strings.HasPrefix(d["mallory"], "UNKNOWN_SERVER_ERROR") {
+		t.Errorf("describe a corrupt credential: %v", d)
+	}
+
 	// franz-go's admin client (password salted client side) round trip.
 	adm := kadmClient(t, c.Bootstrap())
 	ctx := testContext(t, 30*time.Second)
