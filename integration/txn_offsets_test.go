@@ -436,3 +436,77 @@ func errCode(r *kmsg.AddOffsetsToTxnResponse) int16 {
 	}
 	return r.ErrorCode
 }
+
+// TestTxnOffsetsCoordinatorFailover kills the group coordinator while a
+// transaction holds pending offsets: the new coordinator (the follower of
+// __consumer_offsets-0) loads them as pending, the transaction goes on
+// there (its next TxnOffsetCommit is in sequence with what was
+// replicated), and the commit marker publishes them.
+func TestTxnOffsetsCoordinatorFailover(t *testing.T) {
+	c := StartClusterN(t, 2, map[string]string{
+		"offsets.topic.num.partitions":     "1",
+		"offsets.topic.replication.factor": "2",
+		"zookeeper.session.timeout.ms":     "6000",
+		"group.initial.rebalance.delay.ms": "0",
+	})
+	const topic, group = "txo-fo", "txo-fo-g"
+	adm := kadmClient(t, c.Bootstrap())
+	if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 1, 2, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create topic: %v %v", err, resp.Err)
+	}
+	waitPartitions(t, c.Bootstrap(), topic, 1, "fully replicated", func(p kadm.PartitionDetail) bool { return len(p.ISR) == 2 })
+	first := dialRaw(t, c.B().Addr())
+	first.findGroupCoordinator(group)
+	waitPartitions(t, c.Bootstrap(), "__consumer_offsets", 1, "fully replicated", func(p kadm.PartitionDetail) bool { return len(p.ISR) == 2 })
+	md, err := adm.Metadata(testContext(t, 30*time.Second), "__consumer_offsets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var coordinator, survivor *Broker
+	for _, b := range c.Brokers {
+		if int32(b.ID) == md.Topics["__consumer_offsets"].Partitions[0].Leader {
+			coordinator = b
+		} else {
+			survivor = b
+		}
+	}
+	if coordinator == nil {
+		t.Fatalf("no leader for __consumer_offsets-0: %+v", md.Topics["__consumer_offsets"])
+	}
+	r := dialRaw(t, coordinator.Addr())
+	// Producer 7000's transaction stays open; producer 7001 commits.
+	if codes := r.txnOffsetCommit(3, group, 7000, 0, map[string]map[int32]int64{topic: {0: 5}}); codes[topic+"-0"] != 0 {
+		t.Fatalf("TxnOffsetCommit 7000: %v", codes)
+	}
+	if codes := r.txnOffsetCommit(3, group, 7001, 0, map[string]map[int32]int64{topic: {0: 6}}); codes[topic+"-0"] != 0 {
+		t.Fatalf("TxnOffsetCommit 7001: %v", codes)
+	}
+	r.writeMarker(7001, 0, true)
+	if f := r.offsetFetch(group, topic, 0, false); f.offset != 6 {
+		t.Fatalf("before failover: %+v", f)
+	}
+
+	coordinator.Kill9()
+	s := dialRaw(t, survivor.Addr())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		f := s.offsetFetch(group, topic, 0, false)
+		if f.code == 0 && f.offset == 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new coordinator never answered offset 6: %+v", f)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if f := s.offsetFetch(group, topic, 0, true); f.code != kerr.UnstableOffsetCommit.Code {
+		t.Fatalf("require_stable on the new coordinator: %+v, want UNSTABLE_OFFSET_COMMIT (producer 7000 pending)", f)
+	}
+	if codes := s.txnOffsetCommit(3, group, 7000, 0, map[string]map[int32]int64{topic: {0: 8}}); codes[topic+"-0"] != 0 {
+		t.Fatalf("TxnOffsetCommit 7000 on the new coordinator: %v", codes)
+	}
+	s.writeMarker(7000, 0, true)
+	if f := s.offsetFetch(group, topic, 0, true); f.code != 0 || f.offset != 8 {
+		t.Fatalf("after producer 7000 committed on the new coordinator: %+v, want 8", f)
+	}
+}

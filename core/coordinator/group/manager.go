@@ -145,7 +145,9 @@ func (c *GroupCoordinator) loadGroupsAndOffsets(p, epoch int32, scheduled time.T
 		OffsetsTopic, p, time.Since(scheduled).Milliseconds(), start.Sub(scheduled).Milliseconds())
 }
 
-// readPartition replays the partition up to its high watermark; later
+// readPartition replays the partition up to its log end, as Kafka does:
+// a new leader's high watermark may still lag records the previous leader
+// had acknowledged, and a leader never truncates its own log. Later
 // records of a key replace earlier ones and tombstones delete.
 // Transactional offset commits wait for their producer's marker: a commit
 // marker makes them committed offsets (unless a later commit of the same
@@ -153,11 +155,11 @@ func (c *GroupCoordinator) loadGroupsAndOffsets(p, epoch int32, scheduled time.T
 // marker they stay pending.
 func (c *GroupCoordinator) readPartition(part *cluster.Partition) (*loaded, error) {
 	l := part.Log()
-	hw := part.HighWatermark()
+	end := l.LogEndOffset()
 	data := newLoaded()
 	offset := l.LogStartOffset()
-	for offset < hw {
-		info, err := l.Read(offset, c.cfg.OffsetsLoadBufferSize, hw, true)
+	for offset < end {
+		info, err := l.Read(offset, c.cfg.OffsetsLoadBufferSize, end, true)
 		if err != nil {
 			return nil, err
 		}
