@@ -195,6 +195,33 @@ func TestTransactionsCommitAbort(t *testing.T) {
 	}
 }
 
+// TestTransactionStateTopicNeedsEnoughBrokers: with fewer live brokers
+// than transaction.state.log.replication.factor the topic is not created
+// and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
+func TestTransactionStateTopicNeedsEnoughBrokers(t *testing.T) {
+	c := StartCluster(t, map[string]string{"transaction.state.log.replication.factor": "3"})
+	cl := NewClient(t, c.Bootstrap())
+	for i := 0; i < 3; i++ {
+		req := kmsg.NewPtrFindCoordinatorRequest()
+		req.CoordinatorKey, req.CoordinatorType = "lonely", 1
+		resp, err := req.RequestWith(testContext(t, 10*time.Second), cl)
+		if err != nil || resp.ErrorCode != kerr.CoordinatorNotAvailable.Code || resp.NodeID != -1 {
+			t.Fatalf("FindCoordinator: %v %+v", err, resp)
+		}
+	}
+	md, err := kadmClient(t, c.Bootstrap()).Metadata(testContext(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := md.Topics["__transaction_state"]; ok {
+		t.Fatal("__transaction_state was created with too few brokers")
+	}
+	want := "Number of alive brokers '1' does not meet the required replication factor '3' for the transactions state topic (configured via 'transaction.state.log.replication.factor')"
+	if !strings.Contains(c.B().Log(), want) {
+		t.Fatalf("broker log lacks %q", want)
+	}
+}
+
 // TestTransactionsZombieFencing: a second producer with the same
 // transactional id aborts the first one's open transaction and fences it.
 func TestTransactionsZombieFencing(t *testing.T) {
@@ -351,6 +378,7 @@ func TestTransactionsCoordinatorFailover(t *testing.T) {
 
 	p := txnProducer(t, bs, id, topic, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	produceTxn(t, p, true, txnSeq("before", 9)...)
+	produceTxn(t, p, false, txnSeq("aborted", 6)...)
 	waitPartitions(t, bs, "__transaction_state", 10, "fully replicated", func(d kadm.PartitionDetail) bool { return d.Leader >= 0 && len(d.ISR) == 3 })
 
 	coordinator := findTxnCoordinator(t, bs, id)
@@ -392,7 +420,7 @@ func TestTransactionsCoordinatorFailover(t *testing.T) {
 		return txnCount(v, "before") == 9 && txnCount(v, "after") == 9
 	})
 	during := txnCount(got, "during")
-	if txnCount(got, "before") != 9 || txnCount(got, "after") != 9 || (during != 0 && during != 9) {
+	if txnCount(got, "before") != 9 || txnCount(got, "after") != 9 || (during != 0 && during != 9) || txnCount(got, "aborted") != 0 {
 		sort.Strings(got)
 		t.Fatalf("read_committed after the failover (%d values): %v", len(got), got)
 	}
