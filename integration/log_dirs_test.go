@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/zkutil/zktest"
 )
 
 // logDirsReport is kafka-log-dirs.sh --describe's JSON.
@@ -278,5 +280,80 @@ func TestAlterReplicaLogDirsErrors(t *testing.T) {
 	}
 	if _, fut := replicaDirs(describeLogDirsTool(t, c.Bootstrap(), "errs"), "errs-0"); fut != "" {
 		t.Errorf("a move to the current dir started one to %s", fut)
+	}
+}
+
+// TestReassignWithLogDirToNewBroker: kafka-reassign-partitions.sh adds a
+// replica on broker 2 and names its log dir. Broker 2 answers
+// REPLICA_NOT_AVAILABLE until the reassignment creates the replica, which
+// is then created in that dir (Kafka remembers the preferred dir); the
+// tool retries until the move is accepted and --verify reports it.
+func TestReassignWithLogDirToNewBroker(t *testing.T) {
+	requireZooKeeper(t)
+	c := &Cluster{t: t, ZK: zktest.Start(t)}
+	var dirs [][2]string
+	for id := 1; id <= 2; id++ {
+		base := t.TempDir()
+		d := [2]string{filepath.Join(base, "a"), filepath.Join(base, "b")}
+		dirs = append(dirs, d)
+		c.Brokers = append(c.Brokers, StartBroker(t, c.ZK, id, map[string]string{"log.dirs": d[0] + "," + d[1]}))
+	}
+	bs := c.Bootstrap()
+	if out, errOut, code := Kafka(t, "topics", "--bootstrap-server", bs, "--create", "--topic", "grow",
+		"--replica-assignment", "1"); code != 0 {
+		t.Fatalf("create: %s %s", out, errOut)
+	}
+	cl := NewClient(t, bs, kgo.DefaultProduceTopic("grow"))
+	ctx := testContext(t, 2*time.Minute)
+	for i := 0; i < 200; i++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(fmt.Sprint(i))}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Broker 2's balancing would pick its first dir; ask for the second.
+	target := dirs[1][1]
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(plan, []byte(fmt.Sprintf(`{"version":1,"partitions":[{"topic":"grow","partition":0,"replicas":[1,2],"log_dirs":["any",%q]}]}`, target)), 0o644)
+	out, errOut, code := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--execute", "--reassignment-json-file", plan)
+	if code != 0 || !strings.Contains(out, "Successfully started log directory move for: grow-0-2") {
+		t.Fatalf("reassign --execute exited %d:\n%s%s", code, out, errOut)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, _, _ = Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--verify", "--reassignment-json-file", plan)
+		if strings.Contains(out, "Reassignment of partition grow-0 is complete.") &&
+			strings.Contains(out, "Reassignment of replica grow-0-2 completed successfully.") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify:\n%s", out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(target, "grow-0")); err != nil {
+		t.Fatalf("broker 2's replica is not in %s: %v", target, err)
+	}
+	if _, err := os.Stat(filepath.Join(dirs[1][0], "grow-0")); err == nil {
+		t.Fatalf("broker 2's replica is also in %s", dirs[1][0])
+	}
+	// The follower in its chosen dir catches up with the leader.
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		r := describeLogDirsTool(t, bs, "grow")
+		var sizes []int64
+		for _, b := range r.Brokers {
+			for _, d := range b.LogDirs {
+				for _, p := range d.Partitions {
+					sizes = append(sizes, p.Size)
+				}
+			}
+		}
+		if len(sizes) == 2 && sizes[0] == sizes[1] && sizes[0] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica sizes %v: %+v", sizes, r)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
