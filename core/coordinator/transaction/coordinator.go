@@ -156,8 +156,17 @@ func (c *Coordinator) Shutdown() {
 		return
 	}
 	c.infof("Shutting down.")
+	c.sm.shuttingDown.Store(true) // stops a partition load early
 	close(c.done)
-	c.wg.Wait()
+	// A timer task may be waiting for the replicas of a state write; do
+	// not hold the broker's shutdown for longer than that takes normally.
+	waited := make(chan struct{})
+	go func() { c.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		c.warnf("Background tasks still running after 5 s; continuing the shutdown")
+	}
 	c.sm.shutdown()
 	c.markers.shutdown()
 	c.infof("Shutdown complete.")

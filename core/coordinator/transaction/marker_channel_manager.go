@@ -140,7 +140,15 @@ func (mc *markerChannelManager) shutdown() {
 	default:
 	}
 	close(mc.done)
-	mc.wg.Wait()
+	// A sender may be waiting for a WriteTxnMarkers answer (the leader
+	// waits for its replicas); its connection closes when it returns.
+	waited := make(chan struct{})
+	go func() { mc.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		mc.warnf("Marker senders still running after 5 s; continuing the shutdown")
+	}
 	mc.mu.Lock()
 	mc.senders = map[int32]*brokerSender{}
 	mc.mu.Unlock()
