@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -358,5 +360,130 @@ func TestClientQuotaAPIs(t *testing.T) {
 	out, errOut, code = Kafka(t, "configs", "--bootstrap-server", bs, "--describe", "--entity-type", "users", "--entity-name", "alice")
 	if code != 0 || out != "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192\n" {
 		t.Errorf("describe SCRAM: %d %q %q", code, out, errOut)
+	}
+}
+
+// roundTripAs is RoundTrip with a chosen client id.
+func roundTripAs(conn net.Conn, clientID string, req kmsg.Request, correlationID int32, timeout time.Duration) (kmsg.Response, error) {
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	defer conn.SetDeadline(time.Time{})
+	if _, err := conn.Write(EncodeRequest(req, correlationID, clientID)); err != nil {
+		return nil, err
+	}
+	body, err := ReadFrame(conn)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 4 || int32(binary.BigEndian.Uint32(body)) != correlationID {
+		return nil, fmt.Errorf("bad response header")
+	}
+	body = body[4:]
+	if req.IsFlexible() && req.Key() != kmsg.ApiVersions.Int16() {
+		body = body[1:]
+	}
+	resp := req.ResponseKind()
+	resp.SetVersion(req.GetVersion())
+	return resp, resp.ReadFrom(body)
+}
+
+// TestRequestQuotaAndAcksZeroMute checks request_percentage (throttle time
+// in the response, bounded by one window, and the connection muted after
+// it) and that an acks=0 produce over its byte rate mutes the connection
+// without any response.
+func TestRequestQuotaAndAcksZeroMute(t *testing.T) {
+	c := StartCluster(t, nil)
+	bs := c.Bootstrap()
+	if out, errOut, code := Kafka(t, "topics", "--bootstrap-server", bs, "--create", "--topic", "acks0", "--partitions", "1", "--replication-factor", "1"); code != 0 {
+		t.Fatalf("create: %q %q", out, errOut)
+	}
+	for _, add := range []string{"fast0:producer_byte_rate=1000", "slow:request_percentage=0.0001"} {
+		client, cfg, _ := strings.Cut(add, ":")
+		out, errOut, code := Kafka(t, "configs", "--bootstrap-server", bs, "--alter", "--entity-type", "clients", "--entity-name", client, "--add-config", cfg)
+		if code != 0 {
+			t.Fatalf("alter %s: %q %q", add, out, errOut)
+		}
+	}
+	out, _, _ := Kafka(t, "configs", "--bootstrap-server", bs, "--describe", "--entity-type", "clients", "--entity-name", "slow")
+	if out != "Quota configs for client-id 'slow' are request_percentage=1.0E-4\n" {
+		t.Errorf("describe slow: %q", out)
+	}
+	metadata := func() *kmsg.MetadataRequest {
+		req := kmsg.NewPtrMetadataRequest()
+		req.SetVersion(9)
+		return req
+	}
+	// The request quota: any request of "slow" is over 0.0001 %.
+	var conn net.Conn
+	var throttle time.Duration
+	deadline := time.Now().Add(20 * time.Second)
+	for corr := int32(1); ; corr++ {
+		var err error
+		if conn, err = net.Dial("tcp", c.B().Addr()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := roundTripAs(conn, "slow", metadata(), corr, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms := resp.(*kmsg.MetadataResponse).ThrottleMillis; ms > 0 {
+			if ms > 1000 {
+				t.Errorf("request quota throttle %d ms is more than one window", ms)
+			}
+			throttle = time.Duration(ms) * time.Millisecond
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("request_percentage never throttled")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	start := time.Now()
+	if _, err := roundTripAs(conn, "slow", metadata(), 1000, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < throttle-50*time.Millisecond {
+		t.Errorf("next request answered after %v, before the %v throttle ended", waited, throttle)
+	}
+	conn.Close()
+
+	// acks=0 over producer_byte_rate: no response, then the connection is
+	// muted. 12 KB over the 10 s window is 1.2 KB/s: (1200-1000)/1000*10 s
+	// = about 2 s.
+	conn, err := net.Dial("tcp", c.B().Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	prod := kmsg.NewPtrProduceRequest()
+	prod.SetVersion(7)
+	prod.Acks, prod.TimeoutMillis = 0, 5000
+	pt := kmsg.NewProduceRequestTopic()
+	pt.Topic = "acks0"
+	pp := kmsg.NewProduceRequestTopicPartition()
+	pp.Records = oneBatch(t, strings.Repeat("z", 12000))
+	pt.Partitions = append(pt.Partitions, pp)
+	prod.Topics = append(prod.Topics, pt)
+	start = time.Now()
+	if _, err := conn.Write(EncodeRequest(prod, 1, "fast0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := roundTripAs(conn, "fast0", metadata(), 2, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 1500*time.Millisecond {
+		t.Errorf("request after an acks=0 produce over quota answered after %v; the connection was not muted", waited)
+	}
+	// The record was appended all the same.
+	lo := kmsg.NewPtrListOffsetsRequest()
+	lt := kmsg.NewListOffsetsRequestTopic()
+	lt.Topic = "acks0"
+	lp := kmsg.NewListOffsetsRequestTopicPartition()
+	lp.Timestamp = -1
+	lt.Partitions = append(lt.Partitions, lp)
+	lo.Topics = append(lo.Topics, lt)
+	resp, err := lo.RequestWith(testContext(t, 10*time.Second), NewClient(t, bs))
+	if err != nil || resp.Topics[0].Partitions[0].Offset != 1 {
+		t.Fatalf("end offset: %+v %v", resp, err)
 	}
 }
