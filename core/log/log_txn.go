@@ -24,7 +24,21 @@ func (l *Log) loadProducerState(leo, rebuildFrom int64) error {
 	ps := newProducerState(l.dir)
 	ps.snapshots = listSnapshots(l.dir)
 	first := l.segments[0].baseOffset
-	ps.deleteSnapshotsWhere(func(off int64) bool { return off > leo || off < first })
+	// Like Kafka's removeStraySnapshots: keep the snapshots at segment
+	// bases and the newest one past the last base (written at shutdown);
+	// drop the others (segments merged by the cleaner, truncated ones).
+	bases := make(map[int64]bool, len(l.segments))
+	for _, s := range l.segments {
+		bases[s.baseOffset] = true
+	}
+	lastBase := l.segments[len(l.segments)-1].baseOffset
+	newest := int64(-1)
+	if n := len(ps.snapshots); n > 0 && ps.snapshots[n-1] > lastBase && ps.snapshots[n-1] <= leo {
+		newest = ps.snapshots[n-1]
+	}
+	ps.deleteSnapshotsWhere(func(off int64) bool {
+		return off > leo || off < first || (!bases[off] && off != newest)
+	})
 	limit := min(leo, rebuildFrom)
 	start := first
 	var bad []int64

@@ -370,3 +370,34 @@ func TestRetentionDeletesOldSnapshots(t *testing.T) {
 		t.Fatalf("snapshot file %d still on disk", bases[1])
 	}
 }
+
+func TestStraySnapshotsRemovedOnLoad(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stray-0")
+	cfg := smallConfig()
+	cfg.SegmentBytes = 300
+	l := openTestLog(t, dir, cfg, LoadParams{CleanShutdown: true})
+	for i := 0; i < 6; i++ {
+		mustAppend(t, l, idempotentBatch(t, 1, 0, int32(i*4), 4))
+	}
+	if err := l.TakeProducerSnapshot(); err != nil { // not at a segment base
+		t.Fatal(err)
+	}
+	stray := l.LogEndOffset()
+	mustAppend(t, l, idempotentBatch(t, 1, 0, 24, 1))
+	bases := l.SegmentBaseOffsets()
+	if bases[len(bases)-1] == stray {
+		t.Fatalf("the stray snapshot landed on a segment base %v", bases)
+	}
+	leo := l.LogEndOffset()
+	l.Close()
+	l = openTestLog(t, dir, cfg, LoadParams{CleanShutdown: true})
+	defer l.Close()
+	got := l.ProducerSnapshotOffsets()
+	want := append(append([]int64(nil), bases[1:]...), leo)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("snapshots after load %v, want %v (stray %d)", got, want, stray)
+	}
+	if _, err := os.Stat(ProducerSnapshotFile(dir, stray)); err == nil {
+		t.Fatalf("stray snapshot %d still on disk", stray)
+	}
+}
