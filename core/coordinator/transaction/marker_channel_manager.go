@@ -134,12 +134,15 @@ func (mc *markerChannelManager) start() {
 }
 
 func (mc *markerChannelManager) shutdown() {
+	mc.mu.Lock() // senders are started under mu only while not stopped
 	select {
 	case <-mc.done:
+		mc.mu.Unlock()
 		return
 	default:
 	}
 	close(mc.done)
+	mc.mu.Unlock()
 	// A sender may be waiting for a WriteTxnMarkers answer (the leader
 	// waits for its replicas); its connection closes when it returns.
 	waited := make(chan struct{})
