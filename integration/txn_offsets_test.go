@@ -2,8 +2,10 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -508,5 +510,72 @@ func TestTxnOffsetsCoordinatorFailover(t *testing.T) {
 	s.writeMarker(7000, 0, true)
 	if f := s.offsetFetch(group, topic, 0, true); f.code != 0 || f.offset != 8 {
 		t.Fatalf("after producer 7000 committed on the new coordinator: %+v, want 8", f)
+	}
+}
+
+// TestTxnOffsetsConfluent runs consume-transform-produce with
+// confluent-kafka (librdkafka's send_offsets_to_transaction, TxnOffsetCommit
+// v3 with the member id and generation of a live group member): offsets of
+// the aborted transaction are not committed, those of the committed one
+// are, and a read_committed reader sees only the committed output.
+func TestTxnOffsetsConfluent(t *testing.T) {
+	requireConfluentKafka(t)
+	c := StartCluster(t, txnOffsetsProps)
+	b := c.B()
+	adm := kadmClient(t, b.Addr())
+	for _, topic := range []string{"txc-in", "txc-out"} {
+		if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 2, 1, nil, topic); err != nil || resp.Err != nil {
+			t.Fatalf("create %s: %v %v", topic, err, resp.Err)
+		}
+		waitPartitions(t, b.Addr(), topic, 2, "led", func(p kadm.PartitionDetail) bool { return p.Leader >= 0 })
+	}
+	const n = 12
+	produceN(t, b.Addr(), "txc-in", 0, n)
+	in, _ := json.Marshal(map[string]any{"bootstrap": b.Addr(), "group": "txc-g", "txid": "txc-producer", "in": "txc-in", "out": "txc-out", "n": n})
+	path := filepath.Join(repoRoot, "integration", "testdata", "txn_offsets_confluent.py")
+	stdout, stderr, code := RunCmd(t, 3*time.Minute, string(in), systemPython, path)
+	if code != 0 {
+		t.Fatalf("txn_offsets_confluent.py exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var out struct {
+		Consumed    int              `json:"consumed"`
+		Offsets     map[string]int64 `json:"offsets"`
+		AfterAbort  map[string]int64 `json:"after_abort"`
+		AfterCommit map[string]int64 `json:"after_commit"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("no JSON from txn_offsets_confluent.py (%v)\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	if out.Consumed != n || len(out.Offsets) != 2 {
+		t.Fatalf("consumed %d records over %v, want %d over 2 partitions", out.Consumed, out.Offsets, n)
+	}
+	for tp, end := range out.Offsets {
+		if got := out.AfterAbort[tp]; got >= 0 {
+			t.Errorf("%s: committed offset %d after the aborted transaction, want none", tp, got)
+		}
+		if got := out.AfterCommit[tp]; got != end {
+			t.Errorf("%s: committed offset %d after the committed transaction, want %d", tp, got, end)
+		}
+	}
+	if got := committed(t, b.Addr(), "txc-g", "txc-in"); sum(got) != n {
+		t.Errorf("kadm FetchOffsets of txc-g: %v, want %d in total", got, n)
+	}
+	// read_committed sees the committed transaction's output only.
+	cl := NewClient(t, b.Addr(), kgo.ConsumeTopics("txc-out"), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	var values []string
+	deadline := time.Now().Add(30 * time.Second)
+	for len(values) < n && time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { values = append(values, string(r.Value)) })
+		cancel()
+	}
+	for _, v := range values {
+		if !strings.HasPrefix(v, "out-") {
+			t.Fatalf("read_committed consumer got %q from the aborted transaction", v)
+		}
+	}
+	if len(values) != n {
+		t.Fatalf("read_committed consumer got %d records, want %d", len(values), n)
 	}
 }
