@@ -1021,6 +1021,13 @@ func TestCleanerHandlesTransactions(t *testing.T) {
 	if markers != 2 {
 		t.Fatalf("%d markers after the first clean, want 2 (their transactions' batches were still there)", markers)
 	}
+	// The cleaned segment took over the aborted transaction's .txnindex entry.
+	if got := l.ReadAbortedTransactions(0, l.LogEndOffset()); len(got) != 1 || got[0].ProducerID != 5 || got[0].FirstOffset != 2 || got[0].LastOffset != 3 {
+		t.Fatalf("aborted transactions after cleaning: %+v", got)
+	}
+	if _, err := os.Stat(segmentFile(l.Dir(), 0, TxnIndexFileSuffix)); err != nil {
+		t.Fatalf("cleaned segment has no .txnindex: %v", err)
+	}
 	// Second clean: the aborted transaction has no batch left, so its
 	// marker goes; the committed one keeps its data and its marker.
 	for i := 0; i < 40; i++ {
