@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -404,4 +405,145 @@ func TestLogDirMoveThrottle(t *testing.T) {
 		t.Fatal("not moved")
 	}
 	checkSequences(t, l, 2000)
+}
+
+func TestLogDirMoveCancelledOrRedirected(t *testing.T) {
+	d1, d2, d3 := t.TempDir(), t.TempDir(), t.TempDir()
+	m, err := NewLogManager(managerConfig(d1, d2, d3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	var rate atomic.Int64
+	rate.Store(50 << 10)
+	m.SetLogDirMoveThrottle(rate.Load)
+	l := newMoveTestLog(t, m, "redir")
+	home := filepath.Dir(l.Dir())
+	var others []string
+	for _, d := range m.Dirs() {
+		if d != home {
+			others = append(others, d)
+		}
+	}
+	// Asking for the dir the log is in cancels the move.
+	if err := m.AlterLogDir("redir", 0, others[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !m.MoveInProgress("redir", 0) {
+		t.Fatal("no move in progress")
+	}
+	if err := m.AlterLogDir("redir", 0, home); err != nil {
+		t.Fatal(err)
+	}
+	if m.MoveInProgress("redir", 0) || filepath.Dir(l.Dir()) != home {
+		t.Fatalf("move not cancelled; log in %s", l.Dir())
+	}
+	if f, _ := filepath.Glob(filepath.Join(others[0], "redir-0*")); len(f) != 0 {
+		t.Fatalf("cancelled move left %v", f)
+	}
+	// Asking for a third dir during a move restarts it there.
+	if err := m.AlterLogDir("redir", 0, others[0]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := m.AlterLogDir("redir", 0, others[1]); err != nil {
+		t.Fatal(err)
+	}
+	if fl := m.FutureLogs(); len(fl) != 1 || fl[0].Dir != others[1] {
+		t.Fatalf("future logs %+v", fl)
+	}
+	rate.Store(0)
+	m.AwaitMove("redir", 0)
+	if filepath.Dir(l.Dir()) != others[1] {
+		t.Fatalf("log in %s, want %s", l.Dir(), others[1])
+	}
+	if f, _ := filepath.Glob(filepath.Join(others[0], "redir-0*")); len(f) != 0 {
+		t.Fatalf("abandoned move left %v", f)
+	}
+	checkSequences(t, l, 1000)
+}
+
+// newMoveTestLog creates partition 0 of topic with 1000 records (about 200 KiB).
+func newMoveTestLog(t *testing.T, m *LogManager, topic string) *Log {
+	t.Helper()
+	l, err := m.GetOrCreateLog(topic, 0, smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(0); i < 200; i++ {
+		if _, err := l.Append(seqBatch(t, i*5, 5), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return l
+}
+
+// TestLogDirMoveOfCompactedLog: the cleaner's checkpoint follows the log to
+// its new dir and cleaning goes on there.
+func TestLogDirMoveOfCompactedLog(t *testing.T) {
+	d1, d2 := t.TempDir(), t.TempDir()
+	cfg := compactConfig()
+	m, err := NewLogManager(ManagerConfig{Dirs: []string{d1, d2}, Default: cfg, CleanerEnable: true, CleanerBackoffMs: 20},
+		func(string) Config { return cfg })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	l, err := m.GetOrCreateLog("cmp", 0, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := bytes.Repeat([]byte("v"), 100)
+	write := func(round int) {
+		for i := 0; i < 100; i++ {
+			if _, err := l.Append(keyedBatch(t, record.CodecNone, time.Now().UnixMilli(), kv{fmt.Sprintf("k%d", i%10), append(val, byte(round))}), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		forceRoll(t, l)
+		l.UpdateHighWatermark(l.LogEndOffset())
+	}
+	write(1)
+	if !m.Cleaner().CleanFilthiestLog() {
+		t.Fatal("nothing cleaned")
+	}
+	tp := TopicPartition{"cmp", 0}
+	before := m.Cleaner().Checkpoints()[tp]
+	src, dst := filepath.Dir(l.Dir()), otherDir(m, l)
+	if err := m.AlterLogDir("cmp", 0, dst); err != nil {
+		t.Fatal(err)
+	}
+	m.AwaitMove("cmp", 0)
+	if filepath.Dir(l.Dir()) != dst {
+		t.Fatal("not moved")
+	}
+	ck, _ := ReadCheckpoint(filepath.Join(dst, CleanerOffsetCheckpointFile))
+	if ck[tp] != before || before == 0 {
+		t.Fatalf("cleaner checkpoint in the new dir %v, was %d", ck, before)
+	}
+	if ck, _ := ReadCheckpoint(filepath.Join(src, CleanerOffsetCheckpointFile)); len(ck) != 0 {
+		t.Fatalf("old dir keeps a cleaner checkpoint: %v", ck)
+	}
+	write(2)
+	if !m.Cleaner().CleanFilthiestLog() {
+		t.Fatal("nothing cleaned after the move")
+	}
+	latest := map[string]byte{}
+	for _, r := range readAll(t, l) {
+		latest[string(r.Key)] = r.Value[len(r.Value)-1]
+	}
+	if len(latest) != 10 {
+		t.Fatalf("keys %v", latest)
+	}
+	for k, v := range latest {
+		if v != 2 {
+			t.Fatalf("key %s has round %d", k, v)
+		}
+	}
+	if n := len(readAll(t, l)); n > 30 {
+		t.Fatalf("%d records left after cleaning in the new dir", n)
+	}
+	if f, _ := filepath.Glob(filepath.Join(src, "cmp-0", "*")); len(f) != 0 {
+		t.Fatalf("cleaning wrote to the old dir: %v", f)
+	}
 }
