@@ -351,3 +351,73 @@ func TestDeleteGroupDropsPendingTxnOffsets(t *testing.T) {
 		t.Fatalf("deleted group after reload: %s", s.State)
 	}
 }
+
+// TestTxnOffsetsConcurrentProducers runs transactions of several
+// producers on groups of one offsets partition at once, with plain
+// commits in between: every append is accepted (each producer's batches
+// are in sequence), and only offsets of committed transactions show.
+func TestTxnOffsetsConcurrentProducers(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	const producers, txns = 6, 15
+	groups := []string{"g0", "g1", "g2"}
+	errs := make(chan string, producers*txns)
+	done := make(chan struct{})
+	for p := 0; p < producers; p++ {
+		go func(pid int64) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < txns; i++ {
+				commit := i%2 == 0
+				// Odd offsets only for transactions that commit.
+				off := pid*1000 + int64(2*i)
+				if commit {
+					off++
+				}
+				g := groups[(int(pid)+i)%len(groups)]
+				for tp, code := range txnCommit(e, g, pid, 0, map[TopicPartition]int64{tp0: off, tp1: off}) {
+					if code != 0 {
+						errs <- g + " " + tp.String() + ": error " + itoa(int32(code))
+					}
+				}
+				res := e.rm.AppendTxnMarker(replica.TopicPartition{Topic: OffsetsTopic, Partition: 0}, pid, 0, commit, 0, 5*time.Second)
+				if res.Err != nil {
+					errs <- "marker: " + res.Err.Error()
+				}
+				e.c.HandleTxnCompletion(pid, []int32{0}, commit)
+				if i%5 == 0 {
+					e.c.HandleCommitOffsets(g, "", nil, -1, map[TopicPartition]OffsetAndMetadata{{"plain", int32(pid)}: {Offset: int64(i), LeaderEpoch: -1, ExpireTimestamp: -1}})
+				}
+			}
+		}(int64(p + 1))
+	}
+	for p := 0; p < producers; p++ {
+		<-done
+	}
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	for _, g := range groups {
+		got, unstable := fetched(e, g, true, tp0, tp1)
+		if len(unstable) != 0 {
+			t.Errorf("%s: unstable %v after every transaction ended", g, unstable)
+		}
+		for tp, off := range got {
+			if off%2 != 1 {
+				t.Errorf("%s %s = %d: an aborted transaction's offset is visible", g, tp, off)
+			}
+		}
+	}
+	// The same state comes back from the log.
+	want := map[string]map[TopicPartition]int64{}
+	for _, g := range groups {
+		want[g], _ = fetched(e, g, false, tp0, tp1)
+	}
+	e.stop()
+	e2 := startEnv(t, e.dir, testConfig())
+	for _, g := range groups {
+		got, unstable := fetched(e2, g, true, tp0, tp1)
+		if len(unstable) != 0 || got[tp0] != want[g][tp0] || got[tp1] != want[g][tp1] {
+			t.Errorf("%s after reload: %v unstable %v, want %v", g, got, unstable, want[g])
+		}
+	}
+}
