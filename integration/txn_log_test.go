@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"hash/crc32"
 	"net"
 	"os"
@@ -84,6 +85,12 @@ func produceTxnRaw(t *testing.T, conn net.Conn, topic string, batch []byte) (int
 
 func fetchRaw(t *testing.T, conn net.Conn, topic string, isolation int8) kmsg.FetchResponseTopicPartition {
 	t.Helper()
+	return fetchRawAt(t, conn, topic, isolation, 0)
+}
+
+// fetchRawAt fetches partition 0 from offset (one segment at most, as Kafka reads).
+func fetchRawAt(t *testing.T, conn net.Conn, topic string, isolation int8, offset int64) kmsg.FetchResponseTopicPartition {
+	t.Helper()
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = 11
 	req.ReplicaID = -1
@@ -95,6 +102,7 @@ func fetchRaw(t *testing.T, conn net.Conn, topic string, isolation int8) kmsg.Fe
 	rp := kmsg.NewFetchRequestTopicPartition()
 	rp.PartitionMaxBytes = 1 << 20
 	rp.CurrentLeaderEpoch = -1
+	rp.FetchOffset = offset
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
 	resp := roundTrip(t, conn, req).(*kmsg.FetchResponse)
@@ -363,4 +371,72 @@ func pollValues(t *testing.T, bootstrap, topic string, iso kgo.IsolationLevel, w
 		t.Fatalf("%s: got %v, want %d values", topic, vals, want)
 	}
 	return vals
+}
+
+// TestTransactionalStateAfterKill9: after a SIGKILL the broker recovers
+// the log without a clean-shutdown snapshot: the aborted transaction is
+// still reported to read_committed fetches (its .txnindex entry), the
+// open transaction still holds the LSO, and the producer's epoch and
+// sequences are still enforced.
+func TestTransactionalStateAfterKill9(t *testing.T) {
+	const session = 6 * time.Second
+	c := StartCluster(t, map[string]string{
+		"zookeeper.session.timeout.ms": fmt.Sprint(session.Milliseconds()),
+		"log.segment.bytes":            "2000", // several segments, snapshots on roll
+	})
+	const topic = "txn-crash"
+	CreateTopic(t, c.Bootstrap(), topic, 1, nil)
+	conn := dial(t, c.B().Addr())
+	const pid = int64(77)
+	seq := int32(0)
+	for i := 0; i < 30; i++ { // plain data across several segments
+		if code, _ := produceTxnRaw(t, conn, topic, rawBatch(-1, -1, -1, false, strings.Repeat("p", 100))); code != 0 {
+			t.Fatalf("plain: %v", kerr.ErrorForCode(code))
+		}
+	}
+	code, first := produceTxnRaw(t, conn, topic, rawBatch(pid, 0, seq, true, "aborted-a", "aborted-b"))
+	if code != 0 {
+		t.Fatalf("txn: %v", kerr.ErrorForCode(code))
+	}
+	seq += 2
+	if code := writeMarker(t, conn, topic, 0, pid, 0, false, 1); code != 0 {
+		t.Fatalf("abort: %v", kerr.ErrorForCode(code))
+	}
+	code, open := produceTxnRaw(t, conn, topic, rawBatch(pid, 0, seq, true, "open-c"))
+	if code != 0 {
+		t.Fatalf("txn: %v", kerr.ErrorForCode(code))
+	}
+	seq++
+	before := fetchRawAt(t, conn, topic, 1, first)
+	if before.LastStableOffset != open || len(before.AbortedTransactions) != 1 {
+		t.Fatalf("before the crash: lso %d (want %d), aborted %+v", before.LastStableOffset, open, before.AbortedTransactions)
+	}
+
+	c.B().Kill9()
+	c.B().AfterCrashStart(session)
+	WaitLeaders(t, kadmClient(t, c.Bootstrap()), topic, 1)
+	conn = dial(t, c.B().Addr())
+	after := fetchRawAt(t, conn, topic, 1, first)
+	if after.HighWatermark != before.HighWatermark || after.LastStableOffset != open {
+		t.Errorf("after the crash: hw %d lso %d, want %d and %d", after.HighWatermark, after.LastStableOffset, before.HighWatermark, open)
+	}
+	if len(after.AbortedTransactions) != 1 || after.AbortedTransactions[0].ProducerID != pid || after.AbortedTransactions[0].FirstOffset != first {
+		t.Errorf("aborted transactions after the crash: %+v", after.AbortedTransactions)
+	}
+	if code, _ := produceTxnRaw(t, conn, topic, rawBatch(pid, 0, seq+3, true, "gap")); code != kerr.OutOfOrderSequenceNumber.Code {
+		t.Errorf("sequence gap after the crash: %v", kerr.ErrorForCode(code))
+	}
+	if code, _ := produceTxnRaw(t, conn, topic, rawBatch(pid, 0, seq, true, "open-d")); code != 0 {
+		t.Errorf("next sequence after the crash: %v", kerr.ErrorForCode(code))
+	}
+	if code := writeMarker(t, conn, topic, 0, pid, 0, true, 0); code != kerr.TransactionCoordinatorFenced.Code {
+		t.Errorf("older coordinator epoch after the crash: %v", kerr.ErrorForCode(code))
+	}
+	if code := writeMarker(t, conn, topic, 0, pid, 0, true, 1); code != 0 {
+		t.Fatalf("commit: %v", kerr.ErrorForCode(code))
+	}
+	end := fetchRaw(t, conn, topic, 1)
+	if end.LastStableOffset != end.HighWatermark {
+		t.Errorf("after the commit: lso %d, hw %d", end.LastStableOffset, end.HighWatermark)
+	}
 }
