@@ -487,3 +487,46 @@ func TestRequestQuotaAndAcksZeroMute(t *testing.T) {
 		t.Fatalf("end offset: %+v %v", resp, err)
 	}
 }
+
+// BenchmarkThrottledProduce produces b.N uncompressed 1000-byte records
+// as a client-id with a 256 KiB/s producer_byte_rate and reports the rate
+// the broker allowed next to the quota. The first ten windows' worth is
+// accepted at once (the rate is measured over at least 10 s), so use a
+// count well above 2600, e.g.
+//
+//	go test ./integration -run '^$' -bench ThrottledProduce -benchtime 8000x
+func BenchmarkThrottledProduce(b *testing.B) {
+	const quota = 256 << 10
+	c := StartCluster(b, nil)
+	bs := c.Bootstrap()
+	if out, errOut, code := Kafka(b, "configs", "--bootstrap-server", bs, "--alter", "--entity-type", "clients", "--entity-name", "bench-producer", "--add-config", fmt.Sprintf("producer_byte_rate=%d", quota)); code != 0 {
+		b.Fatalf("alter: %q %q", out, errOut)
+	}
+	if out, errOut, code := Kafka(b, "topics", "--bootstrap-server", bs, "--create", "--topic", "bench-quota", "--partitions", "1", "--replication-factor", "1"); code != 0 {
+		b.Fatalf("create: %q %q", out, errOut)
+	}
+	hook := &throttleHook{}
+	cl := NewClient(b, bs, kgo.ClientID("bench-producer"), kgo.WithHooks(hook), kgo.ProducerBatchMaxBytes(16<<10),
+		kgo.MaxBufferedRecords(64), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	value := make([]byte, 1000)
+	ctx := testContext(b, 10*time.Minute)
+	b.SetBytes(int64(len(value)))
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		cl.Produce(ctx, &kgo.Record{Topic: "bench-quota", Value: value}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	n, max := hook.total()
+	b.ReportMetric(float64(b.N*len(value))/time.Since(start).Seconds(), "B/s")
+	b.ReportMetric(quota, "quota-B/s")
+	b.ReportMetric(float64(n), "throttles")
+	b.ReportMetric(float64(max.Milliseconds()), "max-throttle-ms")
+}
