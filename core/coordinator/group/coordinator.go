@@ -69,6 +69,10 @@ type GroupCoordinator struct {
 	// txnMu serialises transactional offset appends with the producer
 	// sequences they use (txn_offsets.go). Never held while taking mu.
 	txnMu sync.Mutex
+
+	// afterRead, in tests, runs between reading a partition and
+	// installing what was read.
+	afterRead func(p int32)
 }
 
 // NewGroupCoordinator returns a coordinator that loads and serves the

@@ -84,10 +84,13 @@ func (c *GroupCoordinator) onElection(p, epoch int32) {
 	c.infof("Elected as the group coordinator for partition %d in epoch %d", p, epoch)
 	c.epochs[p] = epoch
 	c.loading[p] = epoch
-	c.mu.Unlock()
 	scheduled := time.Now()
 	c.mgrInfof("Scheduling loading of offsets and group metadata from %s-%d for epoch %d", OffsetsTopic, p, epoch)
+	// Scheduled before mu is released: whoever sees the partition loading
+	// (HandleTxnCompletion) and schedules work after the load finds it
+	// queued behind the load.
 	c.sched.schedule(func() { c.loadGroupsAndOffsets(p, epoch, scheduled) })
+	c.mu.Unlock()
 }
 
 func (c *GroupCoordinator) onResignation(p, epoch int32) {
@@ -137,6 +140,9 @@ func (c *GroupCoordinator) loadGroupsAndOffsets(p, epoch int32, scheduled time.T
 		c.mgrErrorf("Error loading offsets from %s-%d: %v", OffsetsTopic, p, err)
 		c.finishLoading(p, epoch, nil)
 		return
+	}
+	if c.afterRead != nil {
+		c.afterRead(p)
 	}
 	if !c.finishLoading(p, epoch, data) {
 		return

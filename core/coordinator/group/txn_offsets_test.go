@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 )
@@ -420,4 +422,39 @@ func TestTxnOffsetsConcurrentProducers(t *testing.T) {
 			t.Errorf("%s after reload: %v unstable %v, want %v", g, got, unstable, want[g])
 		}
 	}
+}
+
+// TestTxnCompletionDuringLoad: the marker arrives after the load read the
+// partition but before it installed the groups; the completion still
+// applies once the load is done.
+func TestTxnCompletionDuringLoad(t *testing.T) {
+	dir := t.TempDir()
+	e := startEnv(t, dir, testConfig())
+	mustTxnCommit(e, "g", 21, 0, map[TopicPartition]int64{tp0: 10})
+	e.stop()
+
+	e2 := startEnv(t, dir, testConfig())
+	// Lose and regain leadership; hold the new load between its read and
+	// its install.
+	read, release := make(chan struct{}), make(chan struct{})
+	e2.c.afterRead = func(int32) {
+		read <- struct{}{}
+		<-release
+	}
+	e2.c.onResignation(0, 1)
+	req := kmsg.NewPtrLeaderAndISRRequest()
+	req.Version, req.ControllerEpoch = 1, 1
+	ps := kmsg.NewLeaderAndISRRequestTopicPartition()
+	ps.Topic, ps.Partition, ps.ControllerEpoch, ps.Leader, ps.LeaderEpoch = OffsetsTopic, 0, 1, 0, 2
+	ps.ISR, ps.Replicas = []int32{0}, []int32{0}
+	req.PartitionStates = append(req.PartitionStates, ps)
+	e2.rm.BecomeLeaderOrFollower(req)
+	recv(t, read, "load read the partition")
+	e2.marker(21, 0, true)
+	close(release)
+	waitFor(t, "load finished", func() bool { return e2.c.validateGroupStatus("g", apiFetch) == errNone })
+	waitFor(t, "transaction completed", func() bool {
+		got, unstable := fetched(e2, "g", true, tp0)
+		return len(unstable) == 0 && got[tp0] == 10
+	})
 }
