@@ -357,3 +357,59 @@ func TestReassignWithLogDirToNewBroker(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+// TestReassignCancelsLogDirMove: --cancel with the plan of a log dir move
+// still in progress (throttled) sends the replica back to the dir it is
+// in, which stops the move; the data stays where it was.
+func TestReassignCancelsLogDirMove(t *testing.T) {
+	base := t.TempDir()
+	d1, d2 := filepath.Join(base, "d1"), filepath.Join(base, "d2")
+	c := StartCluster(t, map[string]string{"log.dirs": d1 + "," + d2})
+	bs := c.Bootstrap()
+	CreateTopic(t, bs, "stay", 1, nil)
+	cl := NewClient(t, bs, kgo.DefaultProduceTopic("stay"), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	ctx := testContext(t, 2*time.Minute)
+	var recs []*kgo.Record
+	for i := 0; i < 2000; i++ {
+		recs = append(recs, &kgo.Record{Value: []byte(fmt.Sprintf("%06d-%s", i, strings.Repeat("y", 500)))})
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := replicaDirs(describeLogDirsTool(t, bs, "stay"), "stay-0")
+	dst := d1
+	if src == d1 {
+		dst = d2
+	}
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(plan, []byte(fmt.Sprintf(`{"version":1,"partitions":[{"topic":"stay","partition":0,"replicas":[1],"log_dirs":[%q]}]}`, dst)), 0o644)
+	// About 1 MB at 50 kB/s: the move would take 20 s.
+	if out, errOut, code := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--execute",
+		"--reassignment-json-file", plan, "--replica-alter-log-dirs-throttle", "50000"); code != 0 {
+		t.Fatalf("execute: %s %s", out, errOut)
+	}
+	if _, fut := replicaDirs(describeLogDirsTool(t, bs, "stay"), "stay-0"); fut != dst {
+		t.Fatalf("no move in progress (future %q)", fut)
+	}
+	out, errOut, code := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--cancel", "--reassignment-json-file", plan)
+	if code != 0 {
+		t.Fatalf("cancel exited %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"None of the specified partition reassignments are active.",
+		"Successfully started log directory move for: stay-0-1", "Clearing broker-level throttles on broker 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("cancel output lacks %q:\n%s", want, out)
+		}
+	}
+	cur, fut := replicaDirs(describeLogDirsTool(t, bs, "stay"), "stay-0")
+	if cur != src || fut != "" {
+		t.Fatalf("after cancel: current %q future %q, want %q and none", cur, fut, src)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dst, "stay-0*")); len(left) != 0 {
+		t.Fatalf("cancelled move left %v", left)
+	}
+	out, _, _ = Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--verify", "--reassignment-json-file", plan)
+	if !strings.Contains(out, fmt.Sprintf("Partition stay-0 on broker 1 is not being moved from log dir %s to %s.", src, dst)) {
+		t.Errorf("verify after cancel:\n%s", out)
+	}
+}

@@ -197,11 +197,16 @@ func (s *reassignService) handleAction(action string, o *optionSet) error {
 	if err != nil {
 		return err
 	}
+	timeoutMs, err := o.longOf("timeout")
+	if err != nil {
+		return err
+	}
+	moveTimeout := time.Duration(timeoutMs) * time.Millisecond
 	switch action {
 	case "verify":
 		return s.verifyAssignment(data, o.has("preserve-throttles"))
 	case "cancel":
-		return s.cancelAssignment(data, o.has("preserve-throttles"))
+		return s.cancelAssignment(data, o.has("preserve-throttles"), moveTimeout)
 	}
 	throttle, err := o.longOf("throttle")
 	if err != nil {
@@ -211,11 +216,7 @@ func (s *reassignService) handleAction(action string, o *optionSet) error {
 	if err != nil {
 		return err
 	}
-	timeoutMs, err := o.longOf("timeout")
-	if err != nil {
-		return err
-	}
-	return s.executeAssignment(data, o.has("additional"), throttle, logDirThrottle, time.Duration(timeoutMs)*time.Millisecond)
+	return s.executeAssignment(data, o.has("additional"), throttle, logDirThrottle, moveTimeout)
 }
 
 // partitionAssignment is one entry of a reassignment file, in file order.
@@ -976,7 +977,7 @@ func (s *reassignService) clearBrokerConfigs(req *kmsg.IncrementalAlterConfigsRe
 
 // --cancel
 
-func (s *reassignService) cancelAssignment(data []byte, preserveThrottles bool) error {
+func (s *reassignService) cancelAssignment(data []byte, preserveThrottles bool, moveTimeout time.Duration) error {
 	parts, dirs, err := parseReassignmentJSON(data)
 	if err != nil {
 		return err
@@ -1011,10 +1012,22 @@ func (s *reassignService) cancelAssignment(data []byte, preserveThrottles bool) 
 	} else {
 		fmt.Fprintln(s.e.stdout, "None of the specified partition reassignments are active.")
 	}
-	if len(dirs) > 0 {
-		return unsupportedAPI("DESCRIBE_REPLICA_LOG_DIRS")
+	// Moves in progress are cancelled by asking for the dir the replica is in.
+	states, err := s.replicaLogDirStates(dirs)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(s.e.stdout, "None of the specified partition moves are active.")
+	var moving []replicaLogDir
+	for r, st := range states {
+		if st.current != "" && st.future != "" {
+			moving = append(moving, replicaLogDir{r.tp, r.broker, st.current})
+		}
+	}
+	if len(moving) == 0 {
+		fmt.Fprintln(s.e.stdout, "None of the specified partition moves are active.")
+	} else if err := s.executeMoves(moving, moveTimeout); err != nil {
+		return err
+	}
 	if !preserveThrottles {
 		return s.clearAllThrottles(parts)
 	}
