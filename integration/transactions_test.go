@@ -477,3 +477,86 @@ func TestConfluentTransactions(t *testing.T) {
 		t.Logf("fenced producer: %s (fatal %v)", out.Fenced.Name, out.Fenced.Fatal)
 	}
 }
+
+// TestTransactionsMarkersPendingAcrossFailover: the coordinator has
+// answered EndTxn (PrepareCommit is durable) but cannot deliver the
+// marker because the partition's leader is frozen; then the coordinator
+// is killed. The new coordinator reads PrepareCommit back, sends the
+// marker once the leader is back, and completes the transaction.
+func TestTransactionsMarkersPendingAcrossFailover(t *testing.T) {
+	const session = 10 * time.Second
+	c := StartClusterN(t, 3, map[string]string{
+		"zookeeper.session.timeout.ms":             fmt.Sprint(session.Milliseconds()),
+		"replica.lag.time.max.ms":                  "2000",
+		"transaction.state.log.replication.factor": "3",
+		"transaction.state.log.min.isr":            "2",
+		"transaction.state.log.num.partitions":     "4",
+	})
+	bs := c.Bootstrap()
+	const topic, id = "txn-pending", "pending-producer"
+	adm := kadmClient(t, bs)
+	if resp, err := adm.CreateTopic(testContext(t, 30*time.Second), 3, 1, nil, topic); err != nil || resp.Err != nil {
+		t.Fatalf("create: %v %v", err, resp.Err)
+	}
+	md := waitPartitions(t, bs, topic, 3, "led", func(p kadm.PartitionDetail) bool { return p.Leader >= 0 })
+	p := txnProducer(t, bs, id, topic, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	produceTxn(t, p, true, "warm-up")
+	waitPartitions(t, bs, "__transaction_state", 4, "fully replicated", func(d kadm.PartitionDetail) bool { return d.Leader >= 0 && len(d.ISR) == 3 })
+	coordinator := findTxnCoordinator(t, bs, id)
+	var part int32 = -1
+	var frozen, coord *Broker
+	for _, pd := range md.Partitions {
+		if pd.Leader != coordinator {
+			part = pd.Partition
+			frozen = c.Brokers[pd.Leader-1]
+		}
+	}
+	coord = c.Brokers[coordinator-1]
+	t.Logf("coordinator %d; partition %d led by broker %d, which gets frozen", coordinator, part, frozen.ID)
+
+	ctx := testContext(t, 120*time.Second)
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range txnSeq("pending", 5) {
+		if err := p.ProduceSync(ctx, &kgo.Record{Partition: part, Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frozen.Freeze()
+	thawed := false
+	defer func() {
+		if !thawed {
+			frozen.Thaw()
+		}
+	}()
+	// PrepareCommit needs the state partition's ISR to drop the frozen
+	// broker first (replica.lag.time.max.ms), then EndTxn answers.
+	if err := p.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatalf("EndTransaction: %v", err)
+	}
+	p.Close()
+	coord.Kill9()
+	time.Sleep(time.Second)
+	frozen.Thaw()
+	thawed = true
+
+	survivors := bootstrapOf(c.Brokers...)
+	got := txnReadValues(t, survivors, topic, true, 90*time.Second, func(v []string) bool { return txnCount(v, "pending") == 5 })
+	if txnCount(got, "pending") != 5 || txnCount(got, "warm-up") != 1 {
+		t.Fatalf("read_committed after the failover: %v", got)
+	}
+	// The new coordinator wrote CompleteCommit (the old one never heard
+	// back from the frozen leader).
+	newCoordinator := findTxnCoordinator(t, survivors, id)
+	waitUntil(t, 30*time.Second, "the new coordinator completes the transaction", func() bool {
+		return strings.Contains(c.Brokers[newCoordinator-1].Log(), "Completed transaction for "+id)
+	})
+	// A new instance gets through InitProducerId and commits.
+	p2 := txnProducer(t, survivors, id, topic, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	produceTxn(t, p2, true, "next")
+	got = txnReadValues(t, survivors, topic, true, 30*time.Second, func(v []string) bool { return txnCount(v, "next") == 1 })
+	if txnCount(got, "next") != 1 {
+		t.Fatalf("read_committed after the next transaction: %v", got)
+	}
+}
