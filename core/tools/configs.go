@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gokafka/kafka/core/admin"
+	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/zkutil"
 )
 
@@ -38,7 +39,11 @@ func configsParser() *optionParser {
 	p.withArg("entity-name", "Name of entity (topic name/client id/user principal name/broker id/ip)").describedAs("entity-name")
 	p.flag("entity-default", "Default entity name for clients/users/brokers/ips (applies to corresponding entity type in command line)")
 	p.withArg("add-config", "Key Value pairs of configs to add. Square brackets can be used to group values which contain commas: 'k1=v1,k2=[v1,v2,v2],k3=v3'. The following is a list of valid configurations: For entity-type 'topics': \n\t"+
-		strings.Join(topicConfigNames(), "\n\t")+"\nEntity types 'users' and 'clients' may be specified together to update config for clients of a specific user.").describedAs("add-config")
+		strings.Join(topicConfigNames(), "\n\t")+
+		"\nFor entity-type 'users': \n\t"+strings.Join(userConfigNames, "\n\t")+
+		"\nFor entity-type 'clients': \n\t"+strings.Join(userConfigNames[2:], "\n\t")+
+		"\nFor entity-type 'ips': \n\t"+quota.IPConnectionRate+
+		"\nEntity types 'users' and 'clients' may be specified together to update config for clients of a specific user.").describedAs("add-config")
 	p.withArg("add-config-file", "Path to a properties file with configs to add. See add-config for a list of valid configurations.").describedAs("add-config-file")
 	p.withArg("delete-config", "config keys to remove 'k1,k2'").describedAs("delete-config")
 	p.flag("force", "Suppress console prompts")

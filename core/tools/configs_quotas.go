@@ -29,6 +29,10 @@ var scramMechanisms = map[string]int8{zkutil.ScramSHA256: 1, zkutil.ScramSHA512:
 
 func isScram(name string) bool { _, ok := scramMechanisms[name]; return ok }
 
+// userConfigNames are DynamicConfig.User's names, sorted; the clients'
+// are the same without the two SCRAM mechanisms.
+var userConfigNames = []string{zkutil.ScramSHA256, zkutil.ScramSHA512, quota.ConsumerByteRate, quota.ControllerMutationRate, quota.ProducerByteRate, quota.RequestPercentage}
+
 // quotaEntityType maps a command-line entity type to ClientQuotaEntity's.
 func quotaEntityType(typ string) (string, error) {
 	switch typ {
