@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -558,5 +559,55 @@ func TestTransactionsMarkersPendingAcrossFailover(t *testing.T) {
 	got = txnReadValues(t, survivors, topic, true, 30*time.Second, func(v []string) bool { return txnCount(v, "next") == 1 })
 	if txnCount(got, "next") != 1 {
 		t.Fatalf("read_committed after the next transaction: %v", got)
+	}
+}
+
+// TestSaramaTransactions: sarama's transactional producer at protocol
+// versions 0.11 (InitProducerId/AddPartitionsToTxn/EndTxn v0), 2.0 (v1)
+// and 2.8 (the newest) commits and aborts.
+func TestSaramaTransactions(t *testing.T) {
+	watchSaramaLog(t)
+	c := StartCluster(t, map[string]string{"transaction.state.log.num.partitions": "5"})
+	bs := c.Bootstrap()
+	for _, v := range []sarama.KafkaVersion{sarama.V0_11_0_0, sarama.V2_0_0_0, sarama.V2_8_0_0} {
+		topic := "txn-sarama-" + strings.ReplaceAll(v.String(), ".", "-")
+		CreateTopic(t, bs, topic, 1, nil)
+		cfg := saramaConfig(v)
+		cfg.Producer.Idempotent = true
+		cfg.Producer.RequiredAcks = sarama.WaitForAll
+		cfg.Producer.Transaction.ID = "sarama-" + v.String()
+		cfg.Net.MaxOpenRequests = 1
+		p, err := sarama.NewSyncProducer(strings.Split(bs, ","), cfg)
+		if err != nil {
+			t.Fatalf("%s: NewSyncProducer: %v", v, err)
+		}
+		run := func(commit bool, values ...string) {
+			if err := p.BeginTxn(); err != nil {
+				t.Fatalf("%s: BeginTxn: %v", v, err)
+			}
+			for _, val := range values {
+				if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(val)}); err != nil {
+					t.Fatalf("%s: SendMessage: %v", v, err)
+				}
+			}
+			end := p.CommitTxn
+			if !commit {
+				end = p.AbortTxn
+			}
+			if err := end(); err != nil {
+				t.Fatalf("%s: end transaction (commit=%v): %v", v, commit, err)
+			}
+		}
+		run(true, txnSeq("kept", 3)...)
+		run(false, txnSeq("dropped", 2)...)
+		run(true, txnSeq("kept-again", 2)...)
+		_ = p.Close()
+		got := txnReadValues(t, bs, topic, true, 20*time.Second, txnAtLeast(5))
+		if txnCount(got, "kept") != 5 || txnCount(got, "dropped") != 0 {
+			t.Errorf("%s: read_committed: %v", v, got)
+		}
+		if all := txnReadValues(t, bs, topic, false, 20*time.Second, txnAtLeast(7)); txnCount(all, "dropped") != 2 {
+			t.Errorf("%s: read_uncommitted: %v", v, all)
+		}
 	}
 }
