@@ -413,3 +413,96 @@ func TestReassignCancelsLogDirMove(t *testing.T) {
 		t.Errorf("verify after cancel:\n%s", out)
 	}
 }
+
+// TestLogDirMoveResumesAfterCrash: a broker killed in the middle of a log
+// dir move finds the partial future replica at start-up, copies it again
+// and completes the move; nothing acknowledged is lost.
+func TestLogDirMoveResumesAfterCrash(t *testing.T) {
+	base := t.TempDir()
+	d1, d2 := filepath.Join(base, "d1"), filepath.Join(base, "d2")
+	const session = 6 * time.Second
+	c := StartCluster(t, map[string]string{"log.dirs": d1 + "," + d2, "zookeeper.session.timeout.ms": "6000"})
+	bs := c.Bootstrap()
+	CreateTopic(t, bs, "crash", 1, map[string]*string{"segment.bytes": strPtr("100000")})
+	cl := NewClient(t, bs, kgo.DefaultProduceTopic("crash"), kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.ProducerBatchMaxBytes(50000))
+	ctx := testContext(t, 3*time.Minute)
+	var recs []*kgo.Record
+	for i := 0; i < 2000; i++ {
+		recs = append(recs, &kgo.Record{Value: []byte(fmt.Sprintf("%06d-%s", i, strings.Repeat("z", 500)))})
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	src, _ := replicaDirs(describeLogDirsTool(t, bs, "crash"), "crash-0")
+	dst := d1
+	if src == d1 {
+		dst = d2
+	}
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(plan, []byte(fmt.Sprintf(`{"version":1,"partitions":[{"topic":"crash","partition":0,"replicas":[1],"log_dirs":[%q]}]}`, dst)), 0o644)
+	if out, errOut, code := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--execute",
+		"--reassignment-json-file", plan, "--replica-alter-log-dirs-throttle", "100000"); code != 0 {
+		t.Fatalf("execute: %s %s", out, errOut)
+	}
+	// Kill once part of the copy is on disk.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(dst, "crash-0.*-future", "*.log")); len(m) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the copy did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.B().Kill9()
+	if m, _ := filepath.Glob(filepath.Join(dst, "crash-0.*-future")); len(m) != 1 {
+		t.Fatalf("future dirs after the kill: %v", m)
+	}
+	c.B().AfterCrashStart(session)
+	// The throttle is still set (it lives in ZooKeeper); lift it.
+	if out, errOut, code := Kafka(t, "configs", "--bootstrap-server", bs, "--alter", "--entity-type", "brokers",
+		"--entity-name", "1", "--delete-config", "replica.alter.log.dirs.io.max.bytes.per.second"); code != 0 {
+		t.Fatalf("configs: %s %s", out, errOut)
+	}
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		cur, fut := replicaDirs(describeLogDirsTool(t, bs, "crash"), "crash-0")
+		if cur == dst && fut == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the move did not resume: current %q future %q", cur, fut)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if !strings.Contains(c.B().Log(), "interrupted log dir move") {
+		t.Error("the broker did not report the interrupted move")
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		left, _ := filepath.Glob(filepath.Join(src, "crash-0*"))
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("old dir left: %v", left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	con := NewClient(t, bs, kgo.ConsumeTopics("crash"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	got := 0
+	for got < 2000 {
+		fs := con.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of 2000", got)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if !strings.HasPrefix(string(r.Value), fmt.Sprintf("%06d-", got)) {
+				t.Fatalf("record %d: %.10q", got, r.Value)
+			}
+			got++
+		})
+	}
+}
