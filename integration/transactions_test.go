@@ -188,6 +188,35 @@ func TestTransactionsCommitAbort(t *testing.T) {
 	if err != nil || resp.ErrorCode != kerr.InvalidTransactionTimeout.Code {
 		t.Fatalf("InitProducerId with timeout above transaction.max.timeout.ms: %v code %d", err, resp.ErrorCode)
 	}
+	// A request naming an unknown partition adds nothing.
+	pid, epoch, err := p.ProducerID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := kmsg.NewPtrAddPartitionsToTxnRequest()
+	add.TransactionalID, add.ProducerID, add.ProducerEpoch = id, pid, epoch
+	for _, tp := range []struct {
+		topic string
+		parts []int32
+	}{{topic, []int32{0}}, {"no-such-topic", []int32{0}}, {topic, []int32{7}}} {
+		at := kmsg.NewAddPartitionsToTxnRequestTopic()
+		at.Topic, at.Partitions = tp.topic, tp.parts
+		add.Topics = append(add.Topics, at)
+	}
+	aresp, err := add.RequestWith(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]int16{}
+	for _, rt := range aresp.Topics {
+		for _, rp := range rt.Partitions {
+			codes[fmt.Sprintf("%s-%d", rt.Topic, rp.Partition)] = rp.ErrorCode
+		}
+	}
+	if codes[topic+"-0"] != kerr.OperationNotAttempted.Code || codes["no-such-topic-0"] != kerr.UnknownTopicOrPartition.Code ||
+		codes[topic+"-7"] != kerr.UnknownTopicOrPartition.Code {
+		t.Fatalf("AddPartitionsToTxn with unknown partitions: %v", codes)
+	}
 	end := kmsg.NewPtrEndTxnRequest()
 	end.TransactionalID, end.ProducerID, end.ProducerEpoch, end.Commit = "never-initialised", 1, 0, true
 	eresp, err := end.RequestWith(ctx, raw)
