@@ -414,7 +414,9 @@ func (c *Coordinator) endTransaction(id string, producerID int64, producerEpoch 
 		code = errInvalidPIDMapping
 	case (fromClient && producerEpoch != m.ProducerEpoch) || producerEpoch < m.ProducerEpoch:
 		code = errProducerFenced
-	case m.pendingInProgress() && m.pending != PrepareEpochFence:
+	case m.pendingInProgress() && (m.pending != PrepareEpochFence || fromClient):
+		// A client's EndTxn racing with a fence waits for the abort
+		// (Kafka fails it with an internal error instead).
 		code = errConcurrent
 	default:
 		switch m.State {

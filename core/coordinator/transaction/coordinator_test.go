@@ -484,3 +484,27 @@ func TestLoadInProgressAndEpochRotation(t *testing.T) {
 		t.Fatalf("after reload: producer %d epoch %d", pid, epoch)
 	}
 }
+
+func TestClientEndTxnDuringFenceIsConcurrent(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	e.lead(0, 0)
+	e.c.HandleInitProducerID("f", 10000, nil)
+	e.c.HandleAddPartitionsToTransaction("f", 0, 0, tps(0))
+	_, m, _ := e.c.sm.getTransactionState("f")
+	m.lock()
+	fence, err := m.prepareFenceProducerEpoch()
+	m.unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := e.c.HandleEndTransaction("f", 0, 0, true); code != kerr.ConcurrentTransactions.Code {
+		t.Fatalf("client commit during a fence = %d", code)
+	}
+	if code := e.c.endTransaction("f", fence.ProducerID, fence.ProducerEpoch, false, false); code != 0 {
+		t.Fatalf("fence abort = %d", code)
+	}
+	e.waitState("f", CompleteAbort)
+	if _, _, epoch, _, _ := e.c.TransactionState("f"); epoch != 1 {
+		t.Fatalf("epoch after the fence = %d", epoch)
+	}
+}
