@@ -163,3 +163,51 @@ print(len(seen), all(k == "k%d" % o and v.startswith("value-%d-" % o) for o, k, 
 		t.Errorf("kcat read %d records, want %d", strings.Count(out, "\n"), next)
 	}
 }
+
+// TestTransactionalBatchesRecompressed: transactional batches sent snappy
+// to a compression.type=gzip topic are stored gzip and stay transactional,
+// so read_committed consumers skip the aborted transaction and see the
+// committed one.
+func TestTransactionalBatchesRecompressed(t *testing.T) {
+	c := StartCluster(t, nil)
+	bs := c.Bootstrap()
+	CreateTopic(t, bs, "gztx", 1, map[string]*string{"compression.type": strPtr("gzip")})
+	p := txnProducer(t, bs, "gz-txn", "gztx", kgo.ProducerBatchCompression(kgo.SnappyCompression()))
+	produceTxn(t, p, true, txnSeq("committed", 10)...)
+	produceTxn(t, p, false, txnSeq("aborted", 5)...)
+	produceTxn(t, p, true, txnSeq("later", 3)...)
+
+	committed := txnReadValues(t, bs, "gztx", true, 30*time.Second, txnAtLeast(13))
+	if len(committed) != 13 || txnCount(committed, "committed") != 10 || txnCount(committed, "later") != 3 {
+		t.Fatalf("read_committed read %v", committed)
+	}
+	all := txnReadValues(t, bs, "gztx", false, 30*time.Second, txnAtLeast(18))
+	if len(all) != 18 || txnCount(all, "aborted") != 5 {
+		t.Fatalf("read_uncommitted read %v", all)
+	}
+
+	out, errOut, code := Kafka(t, "dump-log", "--files", filepath.Join(c.B().LogDir, "gztx-0", "00000000000000000000.log"))
+	if code != 0 {
+		t.Fatalf("kafka-dump-log exited %d: %s", code, errOut)
+	}
+	data, control := 0, 0
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, "compresscodec:") {
+			continue
+		}
+		if strings.Contains(line, "isControl: true") {
+			control++
+			if !strings.Contains(line, "compresscodec: NONE") {
+				t.Errorf("control batch recompressed: %s", line)
+			}
+			continue
+		}
+		data++
+		if !strings.Contains(line, "isTransactional: true") || !strings.Contains(line, "compresscodec: GZIP") {
+			t.Errorf("data batch not stored as a transactional gzip batch: %s", line)
+		}
+	}
+	if data < 3 || control != 3 {
+		t.Errorf("%d data and %d control batches:\n%s", data, control, out)
+	}
+}
