@@ -2,6 +2,7 @@ package log
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -399,5 +400,72 @@ func TestStraySnapshotsRemovedOnLoad(t *testing.T) {
 	}
 	if _, err := os.Stat(ProducerSnapshotFile(dir, stray)); err == nil {
 		t.Fatalf("stray snapshot %d still on disk", stray)
+	}
+}
+
+// TestConcurrentTransactionalReads runs read_committed style readers
+// (LSO, aborted transactions, reads up to the LSO) against transactional
+// appends, markers, truncations and rolls; run with -race.
+func TestConcurrentTransactionalReads(t *testing.T) {
+	cfg := smallConfig()
+	cfg.SegmentBytes = 600
+	l := newTestLog(t, cfg)
+	defer l.Close()
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for r := 0; r < 2; r++ {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				lso := l.LastStableOffset()
+				if hw := l.HighWatermark(); lso > hw {
+					errs <- fmt.Errorf("lso %d above hw %d", lso, hw)
+					return
+				}
+				start := l.LogStartOffset()
+				if _, err := l.Read(start, 4096, lso, true); err != nil && !errors.Is(err, ErrOffsetOutOfRange) {
+					errs <- err
+					return
+				}
+				for _, a := range l.ReadAbortedTransactions(start, lso) {
+					if a.FirstOffset > a.LastOffset {
+						errs <- fmt.Errorf("bad entry %+v", a)
+						return
+					}
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	epoch := int16(0)
+	for i := 0; time.Now().Before(deadline); i++ {
+		pid := int64(100 + i%3)
+		if _, err := l.Append(txnBatch(t, pid, epoch, 0, 2), 0); err != nil && !errors.Is(err, ErrOutOfOrderSequence) {
+			t.Fatal(err)
+		}
+		if _, err := l.AppendControlMarker(pid, epoch+1, i%2 == 0, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		l.UpdateHighWatermark(l.LogEndOffset())
+		if i%25 == 24 {
+			if err := l.TruncateTo(l.LogEndOffset() - 3); err != nil {
+				t.Fatal(err)
+			}
+			l.UpdateHighWatermark(l.LogEndOffset())
+		}
+		if i%3 == 2 {
+			epoch++
+		}
+	}
+	close(stop)
+	for r := 0; r < 2; r++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
