@@ -319,6 +319,7 @@ func (mc *markerChannelManager) runSender(s *brokerSender) {
 		}
 	}()
 	timeout := time.Duration(mc.cfg.RequestTimeoutMs) * time.Millisecond
+	failures := 0
 	for {
 		select {
 		case <-mc.done:
@@ -364,13 +365,16 @@ func (mc *markerChannelManager) runSender(s *brokerSender) {
 		resp, err := client.Send(req, 0)
 		if err != nil {
 			version = -1
-			mc.warnf("Failed to send WriteTxnMarkers to broker %d at %s: %v; re-enqueuing %d markers", s.id, addr, err, len(entries))
+			if failures++; failures == 1 || failures%50 == 0 {
+				mc.warnf("Failed to send WriteTxnMarkers to broker %d at %s (%d times in a row): %v; re-enqueuing %d markers", s.id, addr, failures, err, len(entries))
+			}
 			if !mc.sleep(mc.retryBackoff) {
 				return
 			}
 			mc.onDisconnect(entries)
 			continue
 		}
+		failures = 0
 		mc.onResponse(s.id, entries, resp.(*kmsg.WriteTxnMarkersResponse))
 	}
 }
