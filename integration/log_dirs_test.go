@@ -506,3 +506,107 @@ func TestLogDirMoveResumesAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestAlterReplicaLogDirsOnFollower: a follower's replica moves to its
+// broker's other log dir while the leader takes acks=all writes and the
+// follower keeps fetching. The follower stays in sync: once the leader
+// stops, it leads with every acknowledged record.
+func TestAlterReplicaLogDirsOnFollower(t *testing.T) {
+	requireZooKeeper(t)
+	c := &Cluster{t: t, ZK: zktest.Start(t)}
+	var dirs [][2]string
+	for id := 1; id <= 2; id++ {
+		base := t.TempDir()
+		d := [2]string{filepath.Join(base, "a"), filepath.Join(base, "b")}
+		dirs = append(dirs, d)
+		c.Brokers = append(c.Brokers, StartBroker(t, c.ZK, id, map[string]string{"log.dirs": d[0] + "," + d[1]}))
+	}
+	bs := c.Bootstrap()
+	if out, errOut, code := Kafka(t, "topics", "--bootstrap-server", bs, "--create", "--topic", "fol",
+		"--replica-assignment", "1:2", "--config", "segment.bytes=50000", "--config", "min.insync.replicas=2"); code != 0 {
+		t.Fatalf("create: %s %s", out, errOut)
+	}
+	cl := NewClient(t, bs, kgo.DefaultProduceTopic("fol"), kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.ProducerBatchMaxBytes(20000))
+	ctx := testContext(t, 3*time.Minute)
+	value := func(i int) []byte { return []byte(fmt.Sprintf("%06d-%s", i, strings.Repeat("f", 200))) }
+	acked := 0
+	produce := func(n int) {
+		t.Helper()
+		var recs []*kgo.Record
+		for i := acked; i < acked+n; i++ {
+			recs = append(recs, &kgo.Record{Value: value(i)})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+		acked += n
+	}
+	produce(1000)
+
+	// The follower's current dir on broker 2.
+	var followerDir string
+	for _, b := range describeLogDirsTool(t, bs, "fol").Brokers {
+		for _, d := range b.LogDirs {
+			for _, p := range d.Partitions {
+				if b.Broker == 2 && p.Partition == "fol-0" && !p.IsFuture {
+					followerDir = d.LogDir
+				}
+			}
+		}
+	}
+	dst := dirs[1][0]
+	if followerDir == dst {
+		dst = dirs[1][1]
+	}
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(plan, []byte(fmt.Sprintf(`{"version":1,"partitions":[{"topic":"fol","partition":0,"replicas":[1,2],"log_dirs":["any",%q]}]}`, dst)), 0o644)
+	if out, errOut, code := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--execute",
+		"--reassignment-json-file", plan, "--replica-alter-log-dirs-throttle", "100000"); code != 0 {
+		t.Fatalf("execute: %s %s", out, errOut)
+	}
+	// acks=all writes go on while the copy runs (throttled to ~100 kB/s).
+	for i := 0; i < 20; i++ {
+		produce(20)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out, errOut, code := Kafka(t, "configs", "--bootstrap-server", bs, "--alter", "--entity-type", "brokers",
+		"--entity-name", "2", "--delete-config", "replica.alter.log.dirs.io.max.bytes.per.second"); code != 0 {
+		t.Fatalf("configs: %s %s", out, errOut)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, _, _ := Kafka(t, "reassign-partitions", "--bootstrap-server", bs, "--verify", "--reassignment-json-file", plan)
+		if strings.Contains(out, "Reassignment of replica fol-0-2 completed successfully.") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify:\n%s", out)
+		}
+		produce(10)
+		time.Sleep(200 * time.Millisecond)
+	}
+	produce(100)
+	cl.Close()
+	if m, _ := filepath.Glob(filepath.Join(dst, "fol-0", "*.log")); len(m) < 3 {
+		t.Fatalf("follower segments in %s: %v", dst, m)
+	}
+
+	// Broker 2 takes over with everything acknowledged.
+	c.Brokers[0].Stop()
+	con := NewClient(t, c.Brokers[1].Addr(), kgo.ConsumeTopics("fol"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	got := 0
+	for got < acked {
+		fs := con.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of %d from the former follower", got, acked)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if string(r.Value) != string(value(got)) {
+				t.Fatalf("record %d: %.10q", got, r.Value)
+			}
+			got++
+		})
+	}
+	t.Logf("%d records read back from the moved follower", got)
+}
