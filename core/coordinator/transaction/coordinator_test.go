@@ -508,3 +508,33 @@ func TestClientEndTxnDuringFenceIsConcurrent(t *testing.T) {
 		t.Fatalf("epoch after the fence = %d", epoch)
 	}
 }
+
+func TestFailedWriteLeavesStateUnchanged(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	e.lead(0, 0)
+	if r := e.c.HandleInitProducerID("w", 10000, nil); r.ErrorCode != 0 {
+		t.Fatal(r)
+	}
+	// The ISR (1 replica) is now below min.insync.replicas.
+	part := e.rm.Partition(TransactionStateTopic, 0)
+	part.SetMinInsyncReplicas(2)
+	if code := e.c.HandleAddPartitionsToTransaction("w", 0, 0, tps(0)); code != kerr.CoordinatorNotAvailable.Code {
+		t.Fatalf("add with too small an ISR = %d", code)
+	}
+	if r := e.c.HandleInitProducerID("w", 10000, nil); r.ErrorCode != kerr.CoordinatorNotAvailable.Code {
+		t.Fatalf("init with too small an ISR = %+v", r)
+	}
+	s, pid, epoch, parts, _ := e.c.TransactionState("w")
+	_, m, _ := e.c.sm.getTransactionState("w")
+	if s != Empty || pid != 0 || epoch != 0 || len(parts) != 0 || m.PendingState() != noState {
+		t.Fatalf("after failed writes: %s %d %d %v pending %s", s, pid, epoch, parts, m.PendingState())
+	}
+	part.SetMinInsyncReplicas(1)
+	if code := e.c.HandleAddPartitionsToTransaction("w", 0, 0, tps(0)); code != 0 {
+		t.Fatalf("add once the ISR is back = %d", code)
+	}
+	if code := e.c.HandleEndTransaction("w", 0, 0, true); code != 0 {
+		t.Fatal(code)
+	}
+	e.waitState("w", CompleteCommit)
+}
