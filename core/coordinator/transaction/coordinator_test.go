@@ -538,3 +538,24 @@ func TestFailedWriteLeavesStateUnchanged(t *testing.T) {
 	}
 	e.waitState("w", CompleteCommit)
 }
+
+func TestCompletionWriteIsRetried(t *testing.T) {
+	e := startEnv(t, t.TempDir(), testConfig())
+	e.lead(0, 0)
+	e.c.HandleInitProducerID("q", 10000, nil)
+	e.c.HandleAddPartitionsToTransaction("q", 0, 0, tps(0))
+	e.leader.setCode(kerr.NotLeaderForPartition.Code)
+	if code := e.c.HandleEndTransaction("q", 0, 0, true); code != 0 {
+		t.Fatal(code)
+	}
+	part := e.rm.Partition(TransactionStateTopic, 0)
+	part.SetMinInsyncReplicas(2)
+	e.leader.setCode(0)
+	waitFor(t, "marker written", func() bool { return len(e.leader.received()) == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if s := e.state("q"); s != PrepareCommit {
+		t.Fatalf("state while CompleteCommit cannot be written = %s", s)
+	}
+	part.SetMinInsyncReplicas(1)
+	waitFor(t, "CompleteCommit", func() bool { return e.state("q") == CompleteCommit })
+}
