@@ -561,30 +561,6 @@ func TestConfluentDeadMemberSessionTimeout(t *testing.T) {
 	}
 }
 
-// TestConfluentTransactionalProducer: NOT YET: transactions (issue 5).
-// init_transactions needs the transaction coordinator; today FindCoordinator
-// (key type 1) answers COORDINATOR_NOT_AVAILABLE, which librdkafka retries
-// until init_transactions times out.
-func TestConfluentTransactionalProducer(t *testing.T) {
-	requireConfluentKafka(t)
-	c := StartCluster(t, nil)
-	var out struct {
-		Error   *string `json:"error"`
-		Seconds float64 `json:"seconds"`
-	}
-	runConfluent(t, map[string]any{"mode": "transactional", "bootstrap": c.Bootstrap(), "transactional_id": "confluent-tx", "timeout": 2}, &out)
-	if out.Error == nil {
-		t.Fatalf("init_transactions succeeded, but the broker has no transaction coordinator yet (update this test)")
-	}
-	t.Logf("init_transactions: %s after %.1fs", *out.Error, out.Seconds)
-	if *out.Error != "_TIMED_OUT" && *out.Error != "COORDINATOR_NOT_AVAILABLE" {
-		t.Errorf("init_transactions: %s, want a timeout while the coordinator is unavailable", *out.Error)
-	}
-	if out.Seconds > 15 {
-		t.Errorf("init_transactions took %.1fs", out.Seconds)
-	}
-}
-
 // TestConfluentLeaderFailover: librdkafka consumes a replicated partition
 // (3 brokers, rf=3) in a group while its leader shuts down; it follows the
 // new leader (Metadata, then OffsetForLeaderEpoch validation, KIP-320) and

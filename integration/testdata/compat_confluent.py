@@ -255,25 +255,11 @@ def coop(spec):
     return out
 
 
-def transactional(spec):
-    """A transactional producer: init_transactions needs the transaction
-    coordinator."""
-    p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"]})
-    start = time.time()
-    try:
-        p.init_transactions(spec.get("timeout", 5))
-        err = None
-    except KafkaException as e:
-        err = err_name(e)
-    return {"error": err, "seconds": time.time() - start}
-
-
 def main():
     spec = json.load(sys.stdin)
     mode = spec["mode"]
     out = {"produce": produce, "consume": consume, "admin": admin, "lookups": lookups,
-           "coop": coop,
-           "transactional": transactional}[mode](spec)
+           "coop": coop}[mode](spec)
     json.dump(out, sys.stdout)
 
 
