@@ -6,6 +6,7 @@ import (
 
 	"github.com/gokafka/kafka/core/admin"
 	"github.com/gokafka/kafka/core/coordinator/group"
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
 )
@@ -150,6 +151,14 @@ func (a *KafkaApis) maybeAutoCreate(name string, autoCreate bool) int16 {
 			return kerr.InvalidReplicationFactor.Code
 		}
 		a.createOffsetsTopic()
+		return kerr.LeaderNotAvailable.Code
+	}
+	if name == transaction.TransactionStateTopic && a.txn != nil {
+		// The same for the transaction state topic.
+		if len(a.cache.AliveBrokerIDs()) < int(a.txn.ReplicationFactor()) {
+			return kerr.InvalidReplicationFactor.Code
+		}
+		a.createTransactionTopic()
 		return kerr.LeaderNotAvailable.Code
 	}
 	if !autoCreate || !a.cfg.AutoCreateTopicsEnable || internalTopics[name] {
