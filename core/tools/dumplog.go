@@ -101,6 +101,8 @@ func runDumpLog(e *env, args []string) int {
 		opts.deep = o.has("deep-iteration") || opts.printData
 		if o.has("offsets-decoder") {
 			opts.parser = offsetsMessageParser
+		} else if o.has("transaction-log-decoder") {
+			opts.parser = transactionLogMessageParser
 		}
 		n, err := o.intOf("max-message-size")
 		if err != nil {

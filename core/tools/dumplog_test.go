@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/record"
 )
@@ -216,5 +217,22 @@ func TestDumpTransactionalLog(t *testing.T) {
 	out, errOut, _ := runTool(t, runDumpLog, "--files", filepath.Join(dir, "00000000000000000003.snapshot"))
 	if want := "producerId: 777 producerEpoch: 3 coordinatorEpoch: 9 currentTxnFirstOffset: None firstSequence: 0 lastSequence: 1 lastOffset: 1 offsetDelta: 1 timestamp: "; !strings.Contains(out, want) {
 		t.Errorf("snapshot dump:\n%s%s\nwant %q", out, errOut, want)
+	}
+}
+
+func TestDumpLogTransactionLogDecoder(t *testing.T) {
+	key := transaction.KeyBytes("my-txn")
+	val, err := transaction.ValueBytes(transaction.TxnTransitMetadata{ProducerID: 7, ProducerEpoch: 2, TxnTimeoutMs: 60000,
+		State: transaction.Empty, TxnLastUpdate: 1620000000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, v, err := transactionLogMessageParser(&record.Record{Key: key, Value: val})
+	if err != nil || *k != "transaction_metadata::transactionalId=my-txn" ||
+		*v != "producerId:7,producerEpoch:2,state=Empty,partitions=[],txnLastUpdateTimestamp=1620000000000,txnTimeoutMs=60000" {
+		t.Fatalf("got %v %v %v", *k, *v, err)
+	}
+	if _, v, _ = transactionLogMessageParser(&record.Record{Key: key}); *v != "<DELETE>" {
+		t.Errorf("tombstone %q", *v)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/gokafka/kafka/core/coordinator/transaction"
 	"github.com/gokafka/kafka/core/record"
 )
 
@@ -205,4 +206,17 @@ func upperHex(b []byte) string {
 		return ""
 	}
 	return strings.ToUpper(new(big.Int).SetBytes(b).Text(16))
+}
+
+// transactionLogMessageParser renders __transaction_state records as
+// kafka-dump-log --transaction-log-decoder does.
+func transactionLogMessageParser(rec *record.Record) (*string, *string, error) {
+	if rec.Key == nil {
+		return nil, nil, offsetsDecodeError("message had a missing key")
+	}
+	k, v, err := transaction.FormatRecord(rec.Key, rec.Value)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &k, &v, nil
 }
