@@ -961,24 +961,46 @@ func TestKafkaGoThreeBrokers(t *testing.T) {
 	}
 }
 
-// TestKafkaGoTransactionalInitProducerID: NOT YET: transactions (issue 5).
-// InitProducerId with a transactional id goes to the transaction
-// coordinator, which the broker does not run yet: kafka-go's coordinator
-// lookup gets COORDINATOR_NOT_AVAILABLE.
+// TestKafkaGoTransactionalInitProducerID: kafka-go's Client finds the
+// transaction coordinator and initialises a transactional id. While
+// __transaction_state is being created the answer is a retriable
+// coordinator error; then the id gets a producer id at epoch 0, and a
+// second InitProducerId (a new producer instance) bumps the epoch on the
+// same producer id, which fences the first.
 func TestKafkaGoTransactionalInitProducerID(t *testing.T) {
 	watchKafkaGoLog(t)
 	c := StartCluster(t, nil)
 	cl := &kafka.Client{Addr: kafka.TCP(c.Bootstrap()), Timeout: 10 * time.Second}
-	ctx := testContext(t, 15*time.Second)
-	ip, err := cl.InitProducerID(ctx, &kafka.InitProducerIDRequest{TransactionalID: "kgo-tx", TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1})
-	if err == nil && ip.Error == nil {
-		t.Fatalf("InitProducerID with a transactional id succeeded (%+v), but the broker has no transaction coordinator yet (update this test)", ip.Producer)
+	ctx := testContext(t, 40*time.Second)
+	initID := func() kafka.ProducerSession {
+		t.Helper()
+		var last error
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			ip, err := cl.InitProducerID(ctx, &kafka.InitProducerIDRequest{TransactionalID: "kgo-tx", TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1})
+			if err == nil {
+				err = ip.Error
+			}
+			if err == nil && ip.Producer != nil {
+				return *ip.Producer
+			}
+			if !errors.Is(err, kafka.GroupCoordinatorNotAvailable) && !errors.Is(err, kafka.NotCoordinatorForGroup) &&
+				!errors.Is(err, kafka.GroupLoadInProgress) && !errors.Is(err, kafka.ConcurrentTransactions) {
+				t.Fatalf("transactional InitProducerID: %v", err)
+			}
+			last = err
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("transactional InitProducerID kept failing: %v", last)
+		return kafka.ProducerSession{}
 	}
-	if err == nil {
-		err = ip.Error
+	first := initID()
+	if first.ProducerID < 0 || first.ProducerEpoch != 0 {
+		t.Fatalf("first InitProducerID: %+v, want a producer id at epoch 0", first)
 	}
-	if !errors.Is(err, kafka.GroupCoordinatorNotAvailable) {
-		t.Errorf("transactional InitProducerID: %v, want COORDINATOR_NOT_AVAILABLE", err)
+	second := initID()
+	if second.ProducerID != first.ProducerID || second.ProducerEpoch != first.ProducerEpoch+1 {
+		t.Errorf("second InitProducerID: %+v, want producer id %d at epoch %d", second, first.ProducerID, first.ProducerEpoch+1)
 	}
 }
 
