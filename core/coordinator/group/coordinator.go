@@ -20,6 +20,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/gokafka/kafka/core/coordinator/internal/scheduler"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
@@ -64,7 +65,7 @@ type GroupCoordinator struct {
 	loading map[int32]int32 // partition -> epoch being loaded
 	epochs  map[int32]int32
 
-	sched *scheduler
+	sched *scheduler.Scheduler
 
 	// txnMu serialises transactional offset appends with the producer
 	// sequences they use (txn_offsets.go). Never held while taking mu.
@@ -92,7 +93,7 @@ func NewGroupCoordinator(cfg Config, rm *replica.ReplicaManager) *GroupCoordinat
 		log:    logging.For("kafka.coordinator.group.GroupCoordinator"),
 		mgrLog: logging.For("kafka.coordinator.group.GroupMetadataManager"),
 		groups: map[string]*GroupMetadata{}, owned: map[int32]bool{}, loading: map[int32]int32{}, epochs: map[int32]int32{},
-		sched: newScheduler(),
+		sched: scheduler.New(),
 	}
 	if rm != nil {
 		rm.AddLeadershipListener(c.onLeadershipChange)
@@ -120,7 +121,7 @@ func (c *GroupCoordinator) mgrErrorf(f string, a ...any) {
 func (c *GroupCoordinator) Startup() {
 	c.infof("Starting up.")
 	c.wg.Add(1)
-	go func() { defer c.wg.Done(); c.sched.run(c.done) }()
+	go func() { defer c.wg.Done(); c.sched.Run(c.done) }()
 	if c.cfg.OffsetsRetentionCheckIntervalMs > 0 {
 		c.wg.Add(1)
 		go c.expirationLoop()

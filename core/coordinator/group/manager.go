@@ -2,7 +2,6 @@ package group
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/gokafka/kafka/core/cluster"
@@ -10,49 +9,6 @@ import (
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
 )
-
-// scheduler runs loads and unloads of offsets partitions one at a time,
-// in the order the controller's requests asked for them, off the
-// LeaderAndIsr path (Kafka's group-metadata-manager thread).
-type scheduler struct {
-	mu    sync.Mutex
-	tasks []func()
-	wake  chan struct{}
-}
-
-func newScheduler() *scheduler { return &scheduler{wake: make(chan struct{}, 1)} }
-
-func (s *scheduler) schedule(f func()) {
-	s.mu.Lock()
-	s.tasks = append(s.tasks, f)
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *scheduler) run(done <-chan struct{}) {
-	for {
-		s.mu.Lock()
-		tasks := s.tasks
-		s.tasks = nil
-		s.mu.Unlock()
-		for _, t := range tasks {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			t()
-		}
-		select {
-		case <-done:
-			return
-		case <-s.wake:
-		}
-	}
-}
 
 // onLeadershipChange is the ReplicaManager's hook: leading an offsets
 // partition means coordinating its groups (load them), losing it means
@@ -89,7 +45,7 @@ func (c *GroupCoordinator) onElection(p, epoch int32) {
 	// Scheduled before mu is released: whoever sees the partition loading
 	// (HandleTxnCompletion) and schedules work after the load finds it
 	// queued behind the load.
-	c.sched.schedule(func() { c.loadGroupsAndOffsets(p, epoch, scheduled) })
+	c.sched.Schedule(func() { c.loadGroupsAndOffsets(p, epoch, scheduled) })
 	c.mu.Unlock()
 }
 
@@ -108,7 +64,7 @@ func (c *GroupCoordinator) onResignation(p, epoch int32) {
 	}
 	c.mu.Unlock()
 	c.mgrInfof("Scheduling unloading of offsets and group metadata from %s-%d", OffsetsTopic, p)
-	c.sched.schedule(func() { c.removeGroupsForPartition(p) })
+	c.sched.Schedule(func() { c.removeGroupsForPartition(p) })
 }
 
 // loaded is what one pass over an offsets partition found.

@@ -199,7 +199,7 @@ func (c *GroupCoordinator) HandleTxnCompletion(producerID int64, offsetsPartitio
 	c.mu.Unlock()
 	c.completeTxn(producerID, parts, commit)
 	if len(loading) > 0 {
-		c.sched.schedule(func() {
+		c.sched.Schedule(func() {
 			ps := map[int32]bool{}
 			for _, p := range loading {
 				ps[p] = true

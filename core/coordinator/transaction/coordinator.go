@@ -120,7 +120,7 @@ func (c *Coordinator) Startup(partitionCount int32) {
 		c.sm.numPartitions.Store(partitionCount)
 	}
 	c.wg.Add(1)
-	go func() { defer c.wg.Done(); c.sm.sched.run(c.done) }()
+	go func() { defer c.wg.Done(); c.sm.sched.Run(c.done) }()
 	c.every(c.cfg.AbortTimedOutTransactionsIntervalMs, c.abortTimedOutTransactions)
 	c.every(c.cfg.RemoveExpiredTransactionalIDsIntervalMs, c.sm.removeExpiredTransactionalIDs)
 	c.markers.start()

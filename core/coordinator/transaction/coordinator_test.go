@@ -464,7 +464,7 @@ func TestLoadInProgressAndEpochRotation(t *testing.T) {
 	}
 	// While a partition loads, its ids answer COORDINATOR_LOAD_IN_PROGRESS.
 	block := make(chan struct{})
-	e.c.sm.sched.schedule(func() { <-block })
+	e.c.sm.sched.Schedule(func() { <-block })
 	e.lead(5, 1)
 	req := kmsg.NewPtrLeaderAndISRRequest()
 	req.Version, req.ControllerEpoch = 1, 1

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/gokafka/kafka/core/cluster"
+	"github.com/gokafka/kafka/core/coordinator/internal/scheduler"
 	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/record"
@@ -87,7 +88,7 @@ type stateManager struct {
 	loading map[int32]int32 // partition -> coordinator epoch being loaded
 	cache   map[int32]*cacheEntry
 
-	sched *scheduler
+	sched *scheduler.Scheduler
 }
 
 func newStateManager(cfg Config, rm *replica.ReplicaManager, now func() int64) *stateManager {
@@ -95,7 +96,7 @@ func newStateManager(cfg Config, rm *replica.ReplicaManager, now func() int64) *
 		cfg: cfg, rm: rm, now: now,
 		log:     logging.For("kafka.coordinator.transaction.TransactionStateManager"),
 		loading: map[int32]int32{}, cache: map[int32]*cacheEntry{},
-		sched: newScheduler(),
+		sched: scheduler.New(),
 	}
 	sm.numPartitions.Store(cfg.NumPartitions)
 	return sm
@@ -284,7 +285,7 @@ func (sm *stateManager) loadTransactionsForPartition(p, coordinatorEpoch int32, 
 	sm.loading[p] = coordinatorEpoch
 	sm.mu.Unlock()
 	scheduled := time.Now()
-	sm.sched.schedule(func() { sm.loadTransactions(p, coordinatorEpoch, scheduled, sendMarkers) })
+	sm.sched.Schedule(func() { sm.loadTransactions(p, coordinatorEpoch, scheduled, sendMarkers) })
 }
 
 func (sm *stateManager) stillLoading(p, epoch int32) bool {
@@ -540,46 +541,4 @@ func (sm *stateManager) shutdown() {
 	sm.cache = map[int32]*cacheEntry{}
 	sm.mu.Unlock()
 	sm.infof("Shutdown complete")
-}
-
-// scheduler runs partition loads one at a time, in order, off the
-// LeaderAndIsr path (Kafka's transaction-log-manager scheduler thread).
-type scheduler struct {
-	mu    sync.Mutex
-	tasks []func()
-	wake  chan struct{}
-}
-
-func newScheduler() *scheduler { return &scheduler{wake: make(chan struct{}, 1)} }
-
-func (s *scheduler) schedule(f func()) {
-	s.mu.Lock()
-	s.tasks = append(s.tasks, f)
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *scheduler) run(done <-chan struct{}) {
-	for {
-		s.mu.Lock()
-		tasks := s.tasks
-		s.tasks = nil
-		s.mu.Unlock()
-		for _, f := range tasks {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			f()
-		}
-		select {
-		case <-done:
-			return
-		case <-s.wake:
-		}
-	}
 }
