@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/network"
 	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/zkutil"
@@ -529,7 +530,7 @@ func (a *KafkaApis) alterEntityQuotas(entry kmsg.AlterClientQuotasRequestEntry, 
 			}
 			switch typ {
 			case quota.Double:
-				props[op.Key] = quota.JavaDouble(op.Value)
+				props[op.Key] = javacompat.DoubleToString(op.Value)
 			default:
 				const epsilon = 1e-6
 				var n float64

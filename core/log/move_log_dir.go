@@ -419,7 +419,7 @@ func (m *LogManager) moveLog(l *Log, mv *logMove) error {
 		l.producers.dir = final
 	}
 	l.recoveryPoint.Store(leo) // everything was fsynced
-	for _, s := range old { // a flush that listed them before the swap ignores closed files
+	for _, s := range old {    // a flush that listed them before the swap ignores closed files
 		s.closeHandlers()
 	}
 	var id [16]byte

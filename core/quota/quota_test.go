@@ -252,11 +252,3 @@ func BenchmarkRecord(b *testing.B) {
 	}
 	b.ReportMetric(float64(throttled)/float64(b.N), "throttled/op")
 }
-
-func TestJavaDouble(t *testing.T) {
-	for in, want := range map[float64]string{1024: "1024.0", 12.5: "12.5", 10485760: "1.048576E7", 1e7: "1.0E7", 0.0001: "1.0E-4", 0: "0.0", 9223372036854775807: "9.223372036854776E18"} {
-		if got := JavaDouble(in); got != want {
-			t.Errorf("JavaDouble(%v) = %s, want %s", in, got, want)
-		}
-	}
-}

@@ -7,7 +7,6 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/magiconair/properties"
 
+	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/log"
 )
 
@@ -1143,7 +1143,7 @@ func renderValue(t cfgType, v any) string {
 	case []string:
 		return strings.Join(x, ",")
 	case float64:
-		return javaDouble(x)
+		return javacompat.DoubleToString(x)
 	}
 	return fmt.Sprint(v)
 }
@@ -1156,37 +1156,9 @@ func javaString(v any) string {
 	case []string:
 		return "[" + strings.Join(x, ", ") + "]"
 	case float64:
-		return javaDouble(x)
+		return javacompat.DoubleToString(x)
 	}
 	return fmt.Sprint(v)
-}
-
-// javaDouble formats like Java's Double.toString ("0.5", "1.0E7").
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		return "0.0"
-	}
-	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64)
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }
 
 func splitCsv(s string) []string {

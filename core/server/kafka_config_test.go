@@ -537,14 +537,6 @@ func TestValueAndVersions(t *testing.T) {
 	}
 }
 
-func TestJavaDouble(t *testing.T) {
-	for in, want := range map[float64]string{0.5: "0.5", 1: "1.0", 0.9: "0.9", 1e7: "1.0E7", 0.0001: "1.0E-4", 123456.5: "123456.5"} {
-		if got := javaDouble(in); got != want {
-			t.Errorf("javaDouble(%v) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestEveryTopicConfigHasABrokerSourceOrIsThrottle(t *testing.T) {
 	for _, n := range TopicConfigNames() {
 		b, ok := TopicConfigBrokerName(n)

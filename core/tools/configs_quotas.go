@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/zkutil"
 )
@@ -99,7 +100,7 @@ func quotaValuesText(values []kmsg.DescribeClientQuotasResponseEntryValue) strin
 	}
 	parts := make([]string, 0, len(keys))
 	for _, k := range javaHashMapOrder(len(values), keys) {
-		parts = append(parts, k+"="+quota.JavaDouble(byKey[k]))
+		parts = append(parts, k+"="+javacompat.DoubleToString(byKey[k]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/gokafka/kafka/core/javacompat"
 	"io"
 	"math"
 	"strconv"
@@ -201,24 +202,16 @@ func deserializerFor(class string) (deserializer, error) {
 		return fixed(short, 2, func(b []byte) string { return strconv.Itoa(int(int16(binary.BigEndian.Uint16(b)))) }), nil
 	case "DoubleDeserializer":
 		return fixed(short, 8, func(b []byte) string {
-			return javaDouble(math.Float64frombits(binary.BigEndian.Uint64(b)))
+			return javacompat.DoubleToString(math.Float64frombits(binary.BigEndian.Uint64(b)))
 		}), nil
 	case "FloatDeserializer":
 		return fixed(short, 4, func(b []byte) string {
-			return javaDouble(float64(math.Float32frombits(binary.BigEndian.Uint32(b))))
+			return javacompat.DoubleToString(float64(math.Float32frombits(binary.BigEndian.Uint32(b))))
 		}), nil
 	case "UUIDDeserializer":
 		return func(b []byte) (string, error) { return string(b), nil }, nil
 	}
 	return nil, &javaError{"java.lang.ClassNotFoundException", class}
-}
-
-// javaDouble approximates Double.toString for ordinary values.
-func javaDouble(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e7 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // millis converts a record time to epoch milliseconds.

@@ -1,4 +1,4 @@
-package quota
+package javacompat
 
 import (
 	"math"
@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// JavaDouble formats a quota value as Java's Double.toString does, which is
-// how Kafka stores DOUBLE quota configs and how kafka-configs.sh prints
-// values: "1024.0", "12.5", "1.048576E7", "1.0E-4".
-func JavaDouble(f float64) string {
+// DoubleToString formats f as Java's Double.toString does, which is how
+// Kafka stores DOUBLE configs (quotas) and how its tools print them:
+// "1024.0", "12.5", "1.048576E7", "1.0E-4".
+func DoubleToString(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
