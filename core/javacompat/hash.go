@@ -1,6 +1,7 @@
 // Package javacompat reproduces the few Java behaviours whose results show
 // up in Kafka's data and output: group and transactional-id partitioning,
-// and the iteration order of hash maps printed by the tools.
+// the iteration order of hash maps printed by the tools, and how doubles
+// are written in configs and tool output.
 package javacompat
 
 import "unicode/utf16"
