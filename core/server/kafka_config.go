@@ -679,6 +679,26 @@ func (c *KafkaConfig) UnknownKeys() []string {
 	return out
 }
 
+// UnsupportedSecuritySettings lists, as warnings for start-up, the security
+// settings this broker accepts like Kafka 2.8 but does not implement: a
+// listener whose security protocol is not PLAINTEXT is still served in
+// plaintext (no TLS, no SASL authentication), and a configured
+// authorizer.class.name loads nothing (every request is allowed and the ACL
+// APIs answer SECURITY_DISABLED). Kafka would enforce both, so saying so at
+// start-up keeps the difference from going unnoticed.
+func (c *KafkaConfig) UnsupportedSecuritySettings() []string {
+	var out []string
+	for _, e := range c.Listeners {
+		if e.SecurityProtocol != "PLAINTEXT" {
+			out = append(out, fmt.Sprintf("Listener %s uses security protocol %s, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.", e.ListenerName, e.SecurityProtocol))
+		}
+	}
+	if c.AuthorizerClassName != "" {
+		out = append(out, fmt.Sprintf("authorizer.class.name=%s is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.", c.AuthorizerClassName))
+	}
+	return out
+}
+
 // Value returns the effective value of a known broker key as Kafka renders
 // it; ok is false for unknown keys and for keys whose value is null.
 func (c *KafkaConfig) Value(name string) (string, bool) {

@@ -315,6 +315,24 @@ func TestUnknownKeys(t *testing.T) {
 	}
 }
 
+// kafka-go's test cluster (docker-compose for 2.x) configures a
+// SASL_PLAINTEXT listener and an ACL authorizer; this broker accepts both keys
+// as Kafka does but implements neither, and says so at start-up.
+func TestUnsupportedSecuritySettings(t *testing.T) {
+	if got := mustConfig(t).UnsupportedSecuritySettings(); len(got) != 0 {
+		t.Fatalf("minimal config: %v", got)
+	}
+	c := mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093",
+		"authorizer.class.name", "kafka.security.auth.SimpleAclAuthorizer")
+	want := []string{
+		"Listener SASL_PLAINTEXT uses security protocol SASL_PLAINTEXT, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.",
+		"authorizer.class.name=kafka.security.auth.SimpleAclAuthorizer is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.",
+	}
+	if got := c.UnsupportedSecuritySettings(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("UnsupportedSecuritySettings =\n%q\nwant\n%q", got, want)
+	}
+}
+
 func TestLoadFileAndOverrides(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "server.properties")

@@ -65,6 +65,9 @@ func (s *KafkaServer) Startup() error {
 	for _, k := range s.cfg.UnknownKeys() {
 		s.log.Warnf("The configuration '%s' was supplied but isn't a known config.", k)
 	}
+	for _, w := range s.cfg.UnsupportedSecuritySettings() {
+		s.log.Warnf("%s", w)
+	}
 	if err := s.startZooKeeper(); err != nil {
 		return err
 	}
