@@ -29,3 +29,12 @@ var (
 	kerrRequestTimedOut         = kerr.RequestTimedOut.Code
 	kerrInvalidCommitOffsetSize = kerr.InvalidCommitOffsetSize.Code
 )
+
+// errorMessage is the text of Kafka's Errors enum for code (error.message),
+// which Kafka's coordinator logs for a failed write.
+func errorMessage(code int16) string {
+	if e, ok := kerr.ErrorForCode(code).(*kerr.Error); ok {
+		return e.Description
+	}
+	return "The server experienced an unexpected error when processing the request."
+}

@@ -492,10 +492,12 @@ func appendErrorCode(err error, commit bool) int16 {
 	case errors.Is(err, replica.ErrUnknownPartition), errors.Is(err, cluster.ErrNotEnoughReplicas):
 		return errCoordinatorNotAvailable
 	case errors.Is(err, replica.ErrRequestTimedOut):
+		// Kafka's storeOffsets passes REQUEST_TIMED_OUT through; its
+		// storeGroup turns it into REBALANCE_IN_PROGRESS.
 		if commit {
 			return kerrRequestTimedOut
 		}
-		return errCoordinatorNotAvailable
+		return errRebalanceInProgress
 	case errors.Is(err, klog.ErrInvalidProducerEpoch):
 		// A transactional commit of a fenced producer.
 		return errInvalidProducerEpoch

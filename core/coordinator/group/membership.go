@@ -252,7 +252,7 @@ func (c *GroupCoordinator) updateStaticMemberAndRebalance(g *GroupMetadata, newI
 				g.mu.Lock()
 				defer g.mu.Unlock()
 				if code != errNone {
-					c.warnf("Failed to persist metadata for group %s static member %s: %d", g.groupID, optString(req.GroupInstanceID), code)
+					c.warnf("Failed to persist metadata for group %s: %s", g.groupID, errorMessage(code))
 					if g.get(newID) == m {
 						g.updateMember(m, oldProtocols, nil)
 						old := g.replaceGroupInstance(newID, oldID, req.GroupInstanceID)
@@ -322,7 +322,7 @@ func (c *GroupCoordinator) onCompleteJoin(g *GroupMetadata) {
 			wait := c.storeGroup(g, map[string][]byte{})
 			go func() {
 				if code := wait(); code != errNone {
-					c.warnf("Failed to write empty metadata for group %s: %d", g.groupID, code)
+					c.warnf("Failed to write empty metadata for group %s: %s", g.groupID, errorMessage(code))
 				}
 			}()
 			return
