@@ -34,11 +34,20 @@ const (
 // anonymousUser is the principal name of every PLAINTEXT connection.
 const anonymousUser = "ANONYMOUS"
 
+// userPrincipalPrefix starts the principal of a SASL-authenticated connection.
+const userPrincipalPrefix = "User:"
+
 // SetQuotaManagers turns on quota enforcement with the broker's managers.
 func (a *KafkaApis) SetQuotaManagers(q *quota.Managers) { a.quotas = q }
 
-// requestUser is the principal name quotas are kept for.
-func requestUser(req *network.Request) string { return anonymousUser }
+// requestUser is the principal name quotas are kept for: the SASL user of
+// an authenticated connection, ANONYMOUS on PLAINTEXT listeners.
+func requestUser(req *network.Request) string {
+	if len(req.Principal) > len(userPrincipalPrefix) && req.Principal[:len(userPrincipalPrefix)] == userPrincipalPrefix {
+		return req.Principal[len(userPrincipalPrefix):]
+	}
+	return anonymousUser
+}
 
 // quotaExempt lists the inter-broker (cluster action) APIs, which are never
 // throttled.

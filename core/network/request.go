@@ -36,6 +36,9 @@ type Request struct {
 	ListenerName string
 	// Size is the frame size in bytes, for metrics and quotas.
 	Size int
+	// Principal is the authenticated user on a SASL listener
+	// ("User:alice"); "" on PLAINTEXT listeners, i.e. User:ANONYMOUS.
+	Principal string
 }
 
 // ErrMalformedRequest marks frames whose header or body cannot be parsed;

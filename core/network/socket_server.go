@@ -28,6 +28,9 @@ type Listener struct {
 	Name string // listener name, e.g. PLAINTEXT
 	Host string // "" = all interfaces
 	Port int32
+	// Sasl is set on a SASL_PLAINTEXT listener: every connection must
+	// authenticate before its first other request (see sasl_authenticator.go).
+	Sasl *SaslListener
 }
 
 // SocketServer accepts client connections and serves requests on them.
@@ -40,6 +43,7 @@ type SocketServer struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	sasl      []*SaslListener // per bound listener; nil = plaintext
 	conns     map[net.Conn]struct{}
 	closed    bool
 	quit      chan struct{} // closed by Shutdown; ends connection mutes
@@ -70,6 +74,7 @@ func (s *SocketServer) Bind(ls []Listener) ([]net.Addr, error) {
 			return nil, fmt.Errorf("Socket server failed to bind to %s: %v", addr, err)
 		}
 		s.listeners = append(s.listeners, ln)
+		s.sasl = append(s.sasl, l.Sasl)
 		addrs = append(addrs, ln.Addr())
 	}
 	return addrs, nil
@@ -83,11 +88,11 @@ func (s *SocketServer) Start(names []string) {
 			name = names[i]
 		}
 		s.wg.Add(1)
-		go s.acceptLoop(ln, name)
+		go s.acceptLoop(ln, name, s.sasl[i])
 	}
 }
 
-func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string) {
+func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string, sasl *SaslListener) {
 	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -103,7 +108,7 @@ func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string) {
 			return
 		}
 		s.wg.Add(1)
-		go s.serve(c, listenerName)
+		go s.serve(c, listenerName, sasl)
 	}
 }
 
@@ -124,7 +129,7 @@ func (s *SocketServer) untrack(c net.Conn) {
 }
 
 // serve reads frames from one connection until it closes or misbehaves.
-func (s *SocketServer) serve(c net.Conn, listenerName string) {
+func (s *SocketServer) serve(c net.Conn, listenerName string, sasl *SaslListener) {
 	defer s.wg.Done()
 	defer s.untrack(c)
 	defer c.Close()
@@ -136,6 +141,13 @@ func (s *SocketServer) serve(c net.Conn, listenerName string) {
 	w := bufio.NewWriterSize(c, 64<<10)
 	var sizeBuf [4]byte
 	var out []byte
+	principal := ""
+	if sasl != nil {
+		var ok bool
+		if principal, ok = s.authenticate(c, r, w, host, listenerName, sasl); !ok {
+			return
+		}
+	}
 	for {
 		if _, err := io.ReadFull(r, sizeBuf[:]); err != nil {
 			return
@@ -159,6 +171,7 @@ func (s *SocketServer) serve(c net.Conn, listenerName string) {
 		}
 		req.ClientHost = host
 		req.ListenerName = listenerName
+		req.Principal = principal
 		req.Size = int(size) + 4
 		resp, mute, err := s.handleThrottled(req)
 		if err != nil {

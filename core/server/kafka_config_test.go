@@ -316,16 +316,17 @@ func TestUnknownKeys(t *testing.T) {
 }
 
 // kafka-go's test cluster (docker-compose for 2.x) configures a
-// SASL_PLAINTEXT listener and an ACL authorizer; this broker accepts both keys
-// as Kafka does but implements neither, and says so at start-up.
+// SASL_PLAINTEXT listener and an ACL authorizer; SASL_PLAINTEXT is served
+// (with authentication), while SSL/SASL_SSL listeners and the authorizer
+// are accepted as Kafka does but not implemented, which start-up says.
 func TestUnsupportedSecuritySettings(t *testing.T) {
 	if got := mustConfig(t).UnsupportedSecuritySettings(); len(got) != 0 {
 		t.Fatalf("minimal config: %v", got)
 	}
-	c := mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093",
+	c := mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093,SASL_SSL://:9094",
 		"authorizer.class.name", "kafka.security.auth.SimpleAclAuthorizer")
 	want := []string{
-		"Listener SASL_PLAINTEXT uses security protocol SASL_PLAINTEXT, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.",
+		"Listener SASL_SSL uses security protocol SASL_SSL, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.",
 		"authorizer.class.name=kafka.security.auth.SimpleAclAuthorizer is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.",
 	}
 	if got := c.UnsupportedSecuritySettings(); !reflect.DeepEqual(got, want) {

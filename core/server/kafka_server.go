@@ -43,8 +43,9 @@ type KafkaServer struct {
 	apis        *api.KafkaApis
 	groups      *group.GroupCoordinator
 	txn         *transaction.Coordinator
-	dynamic     *DynamicBrokerConfig // /config/brokers overrides
-	quotas      *quota.Managers      // client quotas
+	dynamic     *DynamicBrokerConfig           // /config/brokers overrides
+	quotas      *quota.Managers                // client quotas
+	sasl        map[string]*saslListenerConfig // SASL_PLAINTEXT listeners
 	brokerEpoch int64
 
 	done     chan struct{}
@@ -68,6 +69,14 @@ func (s *KafkaServer) Startup() error {
 	for _, w := range s.cfg.UnsupportedSecuritySettings() {
 		s.log.Warnf("%s", w)
 	}
+	if err := s.cfg.checkInterBrokerSecurity(); err != nil {
+		return err
+	}
+	sasl, err := s.cfg.saslListenerConfigs(kafkaOpts())
+	if err != nil {
+		return err
+	}
+	s.sasl = sasl
 	if err := s.startZooKeeper(); err != nil {
 		return err
 	}
@@ -121,7 +130,7 @@ func (s *KafkaServer) Startup() error {
 	var listeners []network.Listener
 	var names []string
 	for _, l := range s.cfg.Listeners {
-		listeners = append(listeners, network.Listener{Name: l.ListenerName, Host: l.Host, Port: l.Port})
+		listeners = append(listeners, network.Listener{Name: l.ListenerName, Host: l.Host, Port: l.Port, Sasl: s.saslListener(l.ListenerName)})
 		names = append(names, l.ListenerName)
 	}
 	if _, err := s.socket.Bind(listeners); err != nil {
