@@ -45,6 +45,7 @@ type ScramServer struct {
 	state           scramState
 	clientFirstBare string
 	serverFirst     string
+	clientNonce     string
 	nonceFull       string
 	cred            *zkutil.ScramCredential
 	authzID         string
@@ -185,6 +186,7 @@ func (s *ScramServer) clientFirst(msg string) ([]byte, error) {
 	}
 	s.cred, s.authzID = cred, username
 	s.clientFirstBare = bare
+	s.clientNonce = clientNonce
 	s.nonceFull = clientNonce + s.nonce()
 	s.serverFirst = "r=" + s.nonceFull + ",s=" + base64.StdEncoding.EncodeToString(cred.Salt) + ",i=" + strconv.Itoa(int(cred.Iterations))
 	s.state = scramReceiveClientFinal
@@ -215,7 +217,11 @@ func (s *ScramServer) clientFinal(msg string) ([]byte, error) {
 	if err != nil {
 		return nil, invalid
 	}
-	if parts[1][2:] != s.nonceFull {
+	// The nonce must be the server-first one. librdkafka before 2.2 sends
+	// its client nonce in front of it again; Kafka 2.8 did not compare the
+	// nonces (the check came later), so that form is accepted too. The
+	// proof covers the message as sent either way.
+	if n := parts[1][2:]; n != s.nonceFull && n != s.clientNonce+s.nonceFull {
 		return nil, errors.New("Invalid client nonce in the final client message.")
 	}
 	authMessage := s.clientFirstBare + "," + s.serverFirst + "," + withoutProof
