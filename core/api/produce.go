@@ -25,17 +25,40 @@ func (a *KafkaApis) handleProduce(req *kmsg.ProduceRequest) (kmsg.Response, erro
 		// id; without one the whole request fails.
 		return produceErrorResponse(req, kerr.TransactionalIDAuthorizationFailed.Code)
 	}
+	// Append every partition first, then wait for the ISR of all of them
+	// against one deadline (Kafka's single DelayedProduce per request), so
+	// that an acks=all request takes one replication round, not one per
+	// partition, and times out after timeout_ms in total.
+	type pending struct {
+		ti, pi int
+		wait   func(time.Time) error
+	}
+	var waits []pending
 	for _, t := range req.Topics {
 		rt := kmsg.NewProduceResponseTopic()
 		rt.Topic = t.Topic
 		for _, p := range t.Partitions {
-			rp := a.producePartition(req, t.Topic, p, timeout)
-			if rp.ErrorCode != 0 {
-				failed = true
+			rp, wait := a.producePartition(req, t.Topic, p)
+			if wait != nil {
+				waits = append(waits, pending{len(resp.Topics), len(rt.Partitions), wait})
 			}
 			rt.Partitions = append(rt.Partitions, rp)
 		}
 		resp.Topics = append(resp.Topics, rt)
+	}
+	deadline := time.Now().Add(timeout)
+	for _, w := range waits {
+		rt := &resp.Topics[w.ti]
+		if err := w.wait(deadline); err != nil {
+			a.failProducePartition(req, rt.Topic, &rt.Partitions[w.pi], err)
+		}
+	}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if rp.ErrorCode != 0 {
+				failed = true
+			}
+		}
 	}
 	if req.Acks == 0 {
 		// No response for acks=0; on error Kafka closes the connection so
@@ -48,7 +71,11 @@ func (a *KafkaApis) handleProduce(req *kmsg.ProduceRequest) (kmsg.Response, erro
 	return resp, nil
 }
 
-func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p kmsg.ProduceRequestTopicPartition, timeout time.Duration) kmsg.ProduceResponseTopicPartition {
+// producePartition appends one partition's records. For acks=-1 it returns
+// the function that waits for the ISR; the caller fails the partition with
+// failProducePartition if that wait fails.
+func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p kmsg.ProduceRequestTopicPartition) (kmsg.ProduceResponseTopicPartition, func(time.Time) error) {
+	var wait func(time.Time) error
 	rp := kmsg.NewProduceResponseTopicPartition()
 	rp.Partition = p.Partition
 	rp.BaseOffset, rp.LogAppendTime, rp.LogStartOffset = -1, -1, -1
@@ -65,7 +92,8 @@ func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p k
 		if !a.cache.Contains(topic) && a.replicas.Partition(topic, p.Partition) == nil {
 			err = replica.ErrUnknownPartition
 		} else {
-			res := a.replicas.AppendRecords(replica.TopicPartition{Topic: topic, Partition: p.Partition}, p.Records, req.Acks, timeout)
+			var res replica.ProduceResult
+			res, wait = a.replicas.StartAppendRecords(replica.TopicPartition{Topic: topic, Partition: p.Partition}, p.Records, req.Acks)
 			err = res.Err
 			if err == nil {
 				rp.BaseOffset = res.Result.FirstOffset
@@ -75,13 +103,19 @@ func (a *KafkaApis) producePartition(req *kmsg.ProduceRequest, topic string, p k
 		}
 	}
 	if err != nil {
-		rp.ErrorCode = a.partitionErrorCode(topic, p.Partition, err)
-		if req.Version >= 8 {
-			rp.ErrorMessage = errorMessage(err)
-		}
-		a.log.Debugf("Produce to %s-%d failed: %v", topic, p.Partition, err)
+		a.failProducePartition(req, topic, &rp, err)
 	}
-	return rp
+	return rp, wait
+}
+
+// failProducePartition sets a partition's error in the produce response.
+func (a *KafkaApis) failProducePartition(req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceResponseTopicPartition, err error) {
+	rp.BaseOffset, rp.LogAppendTime, rp.LogStartOffset = -1, -1, -1
+	rp.ErrorCode = a.partitionErrorCode(topic, rp.Partition, err)
+	if req.Version >= 8 {
+		rp.ErrorMessage = errorMessage(err)
+	}
+	a.log.Debugf("Produce to %s-%d failed: %v", topic, rp.Partition, err)
 }
 
 // producerStateErrorCode maps the log's producer state errors (sequence,

@@ -18,20 +18,38 @@ type ProduceResult struct {
 // acks=-1 it waits (up to timeout) until the high watermark covers the
 // appended records, i.e. every ISR member has them.
 func (rm *ReplicaManager) AppendRecords(tp TopicPartition, records []byte, acks int16, timeout time.Duration) ProduceResult {
+	res, wait := rm.StartAppendRecords(tp, records, acks)
+	if res.Err != nil || wait == nil {
+		return res
+	}
+	if err := wait(time.Now().Add(timeout)); err != nil {
+		return ProduceResult{Err: err, Result: res.Result}
+	}
+	return res
+}
+
+// StartAppendRecords is the first half of AppendRecords: it appends to the
+// leader's log and, for acks=-1, returns a function that waits until the
+// high watermark covers the appended records or deadline passes (nil when
+// there is nothing to wait for). A produce request appends every partition
+// first and then waits for all of them against one deadline, as Kafka's
+// ReplicaManager.appendRecords does with a single DelayedProduce.
+func (rm *ReplicaManager) StartAppendRecords(tp TopicPartition, records []byte, acks int16) (ProduceResult, func(deadline time.Time) error) {
 	p := rm.Partition(tp.Topic, tp.Partition)
 	if p == nil {
-		return ProduceResult{Err: ErrUnknownPartition}
+		return ProduceResult{Err: ErrUnknownPartition}, nil
 	}
 	res, err := p.AppendRecordsToLeader(records, acks)
 	if err != nil {
-		return ProduceResult{Err: err}
+		return ProduceResult{Err: err}, nil
 	}
-	if acks == -1 {
-		if err := rm.awaitHighWatermark(p, res.LastOffset+1, timeout); err != nil {
-			return ProduceResult{Err: err, Result: res}
-		}
+	if acks != -1 {
+		return ProduceResult{Result: res}, nil
 	}
-	return ProduceResult{Result: res}
+	want := res.LastOffset + 1
+	return ProduceResult{Result: res}, func(deadline time.Time) error {
+		return rm.awaitHighWatermark(p, want, time.Until(deadline))
+	}
 }
 
 // AppendTxnMarker writes a transaction marker to a partition this broker
