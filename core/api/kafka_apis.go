@@ -178,13 +178,13 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 	case *kmsg.DeleteACLsRequest:
 		return a.handleDeleteAcls(body)
 	case *kmsg.CreateDelegationTokenRequest:
-		return a.handleCreateDelegationToken(body), nil
+		return a.handleCreateDelegationToken(body, req.Principal), nil
 	case *kmsg.RenewDelegationTokenRequest:
-		return a.handleRenewDelegationToken(body), nil
+		return a.handleRenewDelegationToken(body, req.Principal), nil
 	case *kmsg.ExpireDelegationTokenRequest:
-		return a.handleExpireDelegationToken(body), nil
+		return a.handleExpireDelegationToken(body, req.Principal), nil
 	case *kmsg.DescribeDelegationTokenRequest:
-		return a.handleDescribeDelegationToken(body), nil
+		return a.handleDescribeDelegationToken(body, req.Principal), nil
 	case *kmsg.DescribeUserSCRAMCredentialsRequest:
 		return a.handleDescribeUserScramCredentials(body), nil
 	case *kmsg.AlterUserSCRAMCredentialsRequest:

@@ -254,3 +254,42 @@ func TestSaslAndDelegationTokenAnswers(t *testing.T) {
 		}
 	}
 }
+
+// On a SASL connection token requests pass 2.8's channel check and find
+// token authentication disabled; the owner is the connection's principal.
+func TestDelegationTokensOnSaslConnection(t *testing.T) {
+	a := NewKafkaApis(Config{}, nil, nil, nil, nil, nil)
+	sasl := func(req kmsg.Request) kmsg.Response {
+		resp, err := a.Handle(&network.Request{Header: network.RequestHeader{APIKey: req.Key(), APIVersion: req.GetVersion()}, Body: req, Principal: "User:alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	create := kmsg.NewPtrCreateDelegationTokenRequest()
+	if r := sasl(create).(*kmsg.CreateDelegationTokenResponse); r.ErrorCode != kerr.DelegationTokenAuthDisabled.Code || r.PrincipalType != "User" || r.PrincipalName != "alice" {
+		t.Errorf("create: %+v", r)
+	}
+	create.Renewers = []kmsg.CreateDelegationTokenRequestRenewer{{PrincipalType: "Group", PrincipalName: "g"}}
+	if r := sasl(create).(*kmsg.CreateDelegationTokenResponse); r.ErrorCode != kerr.InvalidPrincipalType.Code {
+		t.Errorf("create with a Group renewer: %+v", r)
+	}
+	if r := sasl(kmsg.NewPtrRenewDelegationTokenRequest()).(*kmsg.RenewDelegationTokenResponse); r.ErrorCode != kerr.DelegationTokenAuthDisabled.Code || r.ExpiryTimestamp != -1 {
+		t.Errorf("renew: %+v", r)
+	}
+	if r := sasl(kmsg.NewPtrExpireDelegationTokenRequest()).(*kmsg.ExpireDelegationTokenResponse); r.ErrorCode != kerr.DelegationTokenAuthDisabled.Code {
+		t.Errorf("expire: %+v", r)
+	}
+	if r := sasl(kmsg.NewPtrDescribeDelegationTokenRequest()).(*kmsg.DescribeDelegationTokenResponse); r.ErrorCode != kerr.DelegationTokenAuthDisabled.Code || len(r.TokenDetails) != 0 {
+		t.Errorf("describe: %+v", r)
+	}
+}
+
+// Quotas are kept per SASL user; PLAINTEXT connections are ANONYMOUS.
+func TestRequestUser(t *testing.T) {
+	for principal, want := range map[string]string{"": "ANONYMOUS", "User:alice": "alice", "User:a:b": "a:b"} {
+		if got := requestUser(&network.Request{Principal: principal}); got != want {
+			t.Errorf("%q: %q, want %q", principal, got, want)
+		}
+	}
+}
