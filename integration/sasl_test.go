@@ -230,9 +230,9 @@ c.close()
 	})
 }
 
-// TestSaslRefusedSettings: an inter-broker listener on SASL and a SASL
-// listener without JAAS configuration stop start-up with a message naming
-// the setting.
+// TestSaslRefusedSettings: a SASL listener without JAAS configuration, or an
+// inter-broker mechanism the listener does not enable, stops start-up with
+// Kafka's message.
 func TestSaslRefusedSettings(t *testing.T) {
 	requireZooKeeper(t)
 	zk := zktest.Start(t)
@@ -243,11 +243,95 @@ func TestSaslRefusedSettings(t *testing.T) {
 		"security.inter.broker.protocol": "SASL_PLAINTEXT",
 	})
 	t.Setenv("KAFKA_OPTS", "")
-	if code, out := b.StartExpectExit(30 * time.Second); code == 0 || !strings.Contains(out, "security.inter.broker.protocol: the inter-broker listener SASL_PLAINTEXT uses security protocol SASL_PLAINTEXT") {
-		t.Fatalf("inter-broker SASL: exit %d\n%s", code, out)
-	}
-	b.SetProps(map[string]string{"security.inter.broker.protocol": ""})
 	if code, out := b.StartExpectExit(30 * time.Second); code == 0 || !strings.Contains(out, "Could not find a 'KafkaServer' or 'sasl_plaintext.KafkaServer' entry in the JAAS configuration. System property 'java.security.auth.login.config' is not set") {
 		t.Fatalf("no JAAS: exit %d\n%s", code, out)
+	}
+	jaas := filepath.Join(t.TempDir(), "jaas.conf")
+	os.WriteFile(jaas, []byte(saslJaas), 0o644)
+	t.Setenv("KAFKA_OPTS", "-Djava.security.auth.login.config="+jaas)
+	// sasl.mechanism.inter.broker.protocol defaults to GSSAPI.
+	if code, out := b.StartExpectExit(30 * time.Second); code == 0 || !strings.Contains(out, "sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication") {
+		t.Fatalf("inter-broker GSSAPI: exit %d\n%s", code, out)
+	}
+}
+
+// TestSaslInterBroker: two brokers whose inter-broker listener is
+// SASL_PLAINTEXT (SCRAM-SHA-512, the broker user created with
+// kafka-configs --zookeeper before start, as kafka-go's compose file does):
+// the controller's requests, replica fetches and acks=all produces all go
+// over authenticated connections.
+func TestSaslInterBroker(t *testing.T) {
+	requireZooKeeper(t)
+	zk := zktest.Start(t)
+	jaas := filepath.Join(t.TempDir(), "jaas.conf")
+	os.WriteFile(jaas, []byte(`KafkaServer {
+  org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-pw";
+  org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-plain";
+};`), 0o644)
+	t.Setenv("KAFKA_OPTS", "-Djava.security.auth.login.config="+jaas)
+	if _, errOut, code := Kafka(t, "configs", "--zookeeper", zk, "--alter", "--entity-type", "users", "--entity-name", "broker",
+		"--add-config", "SCRAM-SHA-512=[password=broker-pw]"); code != 0 {
+		t.Fatalf("kafka-configs exited %d: %s", code, errOut)
+	}
+	var brokers []*Broker
+	var saslAddrs []string
+	for id := 1; id <= 2; id++ {
+		b := NewStoppedBroker(t, zk, id, map[string]string{
+			"sasl.enabled.mechanisms":              "PLAIN,SCRAM-SHA-512",
+			"sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+			"inter.broker.listener.name":           "SASL_PLAINTEXT",
+			"offsets.topic.replication.factor":     "2",
+		})
+		port := zktest.FreePort(t)
+		b.SetProps(map[string]string{"listeners": fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d", b.Port, port)})
+		b.Start()
+		brokers = append(brokers, b)
+		saslAddrs = append(saslAddrs, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	const topic = "sasl-replicated"
+	adm := NewClient(t, brokers[0].Addr())
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 2, 2
+	req.Topics = append(req.Topics, rt)
+	req.TimeoutMillis = 30000
+	resp, err := req.RequestWith(testContext(t, 40*time.Second), adm)
+	if err != nil || resp.Topics[0].ErrorCode != 0 {
+		t.Fatalf("CreateTopics: %+v %v", resp, err)
+	}
+	mech := plain.Auth{User: "alice", Pass: "alice-plain"}.AsMechanism()
+	p := NewClient(t, saslAddrs[1], kgo.SASL(mech), kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DisableIdempotentWrite())
+	var recs []*kgo.Record
+	for i := 0; i < 20; i++ {
+		recs = append(recs, &kgo.Record{Partition: int32(i % 2), Value: []byte(fmt.Sprint(i))})
+	}
+	produceSync(t, p, recs)
+	// Both replicas of both partitions are in sync: the followers fetched
+	// over SASL.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, err := kmsg.NewPtrMetadataRequest().RequestWith(testContext(t, 10*time.Second), adm)
+		inSync := err == nil && len(m.Topics) > 0
+		if inSync {
+			for _, mt := range m.Topics {
+				if mt.Topic != nil && *mt.Topic == topic {
+					for _, pt := range mt.Partitions {
+						inSync = inSync && len(pt.ISR) == 2
+					}
+				}
+			}
+		}
+		if inSync {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replicas not in sync over SASL: %+v %v", m, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, b := range brokers {
+		if strings.Contains(b.Log(), "Failed authentication") || strings.Contains(b.Log(), "SASL authentication with") {
+			t.Errorf("broker %d logged an authentication failure:\n%s", b.ID, b.Log())
+		}
 	}
 }

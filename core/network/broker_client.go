@@ -55,6 +55,12 @@ func (c *BrokerClient) Send(req kmsg.Request, extra time.Duration) (kmsg.Respons
 		}
 		c.conn = conn
 		c.r = bufio.NewReaderSize(conn, 64<<10)
+		if cfg := interBrokerSasl.Load(); cfg != nil {
+			if err := c.authenticate(cfg); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
 	}
 	resp, err := c.roundTrip(req, extra)
 	if err != nil {

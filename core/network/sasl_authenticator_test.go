@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gokafka/kafka/core/security"
+	"github.com/gokafka/kafka/zkutil"
 )
 
 // principalRecorder answers ApiVersions (v0 body) to everything and
@@ -222,5 +223,61 @@ func TestSaslFailures(t *testing.T) {
 	}
 	if err := metadata(t, c); err == nil {
 		t.Fatal("connection open after a failed authentication")
+	}
+}
+
+// BrokerClient authenticates with PLAIN and SCRAM when inter-broker SASL is
+// set, and fails cleanly with a wrong password.
+func TestBrokerClientSasl(t *testing.T) {
+	salt := []byte("broker-salt")
+	salted, _ := zkutil.SaltedPassword("SCRAM-SHA-512", "scram-pw", salt, 4096)
+	cred, _ := zkutil.GenerateScramCredential("SCRAM-SHA-512", salt, salted, 4096)
+	rec := &principalRecorder{}
+	s := NewSocketServer(1, 1<<20, rec)
+	jaas := []security.JaasEntry{{LoginModule: security.PlainLoginModule, Options: map[string]string{"user_broker": "plain-pw"}}}
+	sasl := &SaslListener{
+		Mechanisms: []string{"PLAIN", "SCRAM-SHA-512"},
+		NewServer: func(m string) (security.Server, error) {
+			if m == "PLAIN" {
+				return security.NewPlainServer(jaas), nil
+			}
+			return security.NewScramServer(m, func(_, u string) (*zkutil.ScramCredential, error) {
+				if u == "broker" {
+					return &cred, nil
+				}
+				return nil, nil
+			})
+		},
+	}
+	addrs, err := s.Bind([]Listener{{Name: "SASL_PLAINTEXT", Host: "127.0.0.1", Sasl: sasl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start([]string{"SASL_PLAINTEXT"})
+	t.Cleanup(s.Shutdown)
+	t.Cleanup(func() { SetInterBrokerSasl(nil) })
+	for _, c := range []struct {
+		cfg InterBrokerSasl
+		ok  bool
+	}{
+		{InterBrokerSasl{"PLAIN", "broker", "plain-pw"}, true},
+		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "scram-pw"}, true},
+		{InterBrokerSasl{"PLAIN", "broker", "wrong"}, false},
+		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "wrong"}, false},
+		{InterBrokerSasl{"SCRAM-SHA-256", "broker", "scram-pw"}, false},
+	} {
+		cfg := c.cfg
+		SetInterBrokerSasl(&cfg)
+		bc := NewBrokerClient(addrs[0].String(), "broker-1", 5*time.Second)
+		av := kmsg.NewPtrApiVersionsRequest()
+		av.Version = 0
+		_, err := bc.Send(av, 0)
+		if (err == nil) != c.ok {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+		if c.ok && rec.principal != "User:broker" {
+			t.Errorf("%+v: principal %q", cfg, rec.principal)
+		}
+		bc.Close()
 	}
 }

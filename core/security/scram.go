@@ -249,3 +249,88 @@ func (s *ScramServer) Complete() bool { return s.state == scramComplete }
 
 // AuthorizationID is the authenticated user name.
 func (s *ScramServer) AuthorizationID() string { return s.authzID }
+
+// ScramClient is the client side of SCRAM-SHA-256/512 (Kafka's
+// ScramSaslClient), used by the broker to authenticate to other brokers.
+type ScramClient struct {
+	mechanism, user, password string
+	h                         func() hash.Hash
+	clientNonce               string
+	clientFirstBare           string
+	serverSignature           []byte
+}
+
+// NewScramClient returns a client for SCRAM-SHA-256 or SCRAM-SHA-512.
+func NewScramClient(mechanism, user, password string) (*ScramClient, error) {
+	s, err := NewScramServer(mechanism, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &ScramClient{mechanism: mechanism, user: user, password: password, h: s.h, clientNonce: secureRandomString()}, nil
+}
+
+// First is the client-first message.
+func (c *ScramClient) First() []byte {
+	name := strings.ReplaceAll(strings.ReplaceAll(c.user, "=", "=3D"), ",", "=2C")
+	c.clientFirstBare = "n=" + name + ",r=" + c.clientNonce
+	return []byte("n,," + c.clientFirstBare)
+}
+
+// Final answers the server-first message with the client-final message.
+func (c *ScramClient) Final(serverFirst []byte) ([]byte, error) {
+	attrs := map[string]string{}
+	for _, kv := range strings.Split(string(serverFirst), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && len(k) == 1 {
+			if _, dup := attrs[k]; !dup {
+				attrs[k] = v
+			}
+		}
+	}
+	nonce := attrs["r"]
+	if !strings.HasPrefix(nonce, c.clientNonce) || len(nonce) == len(c.clientNonce) {
+		return nil, errors.New("Invalid server nonce: does not start with client nonce")
+	}
+	salt, err := base64.StdEncoding.DecodeString(attrs["s"])
+	if err != nil {
+		return nil, fmt.Errorf("Invalid SCRAM server first message format: %s", serverFirst)
+	}
+	iterations, err := strconv.Atoi(attrs["i"])
+	if err != nil || iterations < ScramMinIterations {
+		return nil, fmt.Errorf("Requested iterations %s is less than the minimum %d for %s", attrs["i"], ScramMinIterations, c.mechanism)
+	}
+	salted, err := zkutil.SaltedPassword(c.mechanism, c.password, salt, iterations)
+	if err != nil {
+		return nil, err
+	}
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(c.h, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	clientKey := mac(salted, "Client Key")
+	d := c.h()
+	d.Write(clientKey)
+	storedKey := d.Sum(nil)
+	without := "c=biws,r=" + nonce
+	authMessage := c.clientFirstBare + "," + string(serverFirst) + "," + without
+	sig := mac(storedKey, authMessage)
+	proof := make([]byte, len(clientKey))
+	for i := range proof {
+		proof[i] = clientKey[i] ^ sig[i]
+	}
+	c.serverSignature = mac(mac(salted, "Server Key"), authMessage)
+	return []byte(without + ",p=" + base64.StdEncoding.EncodeToString(proof)), nil
+}
+
+// Verify checks the server-final message's signature.
+func (c *ScramClient) Verify(serverFinal []byte) error {
+	msg := string(serverFinal)
+	if strings.HasPrefix(msg, "e=") {
+		return fmt.Errorf("Sasl authentication using %s failed with error: %s", c.mechanism, msg[2:])
+	}
+	v, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(msg, "v="))
+	if !strings.HasPrefix(msg, "v=") || err != nil || !hmac.Equal(v, c.serverSignature) {
+		return errors.New("Invalid server signature in server final message")
+	}
+	return nil
+}

@@ -266,3 +266,47 @@ func TestJaasFileFromKafkaOpts(t *testing.T) {
 		}
 	}
 }
+
+// The broker's SCRAM client against its own server, both mechanisms, with
+// a user name that needs escaping.
+func TestScramClient(t *testing.T) {
+	for _, mech := range []string{MechanismScramSHA256, MechanismScramSHA512} {
+		cred := credential(t, mech, "pw", []byte("salt-salt"), 4096)
+		srv, _ := NewScramServer(mech, func(m, u string) (*zkutil.ScramCredential, error) {
+			if u != "broker,1=a" {
+				return nil, nil
+			}
+			return cred, nil
+		})
+		c, err := NewScramClient(mech, "broker,1=a", "pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sf, err := srv.Evaluate(c.First())
+		if err != nil {
+			t.Fatal(err)
+		}
+		final, err := c.Final(sf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sfin, err := srv.Evaluate(final)
+		if err != nil || !srv.Complete() {
+			t.Fatalf("%s: %v", mech, err)
+		}
+		if err := c.Verify(sfin); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Verify([]byte("v=AAAA")); err == nil {
+			t.Fatal("a wrong server signature was accepted")
+		}
+		// A wrong password is refused by the server.
+		bad, _ := NewScramClient(mech, "broker,1=a", "wrong")
+		srv, _ = NewScramServer(mech, func(string, string) (*zkutil.ScramCredential, error) { return cred, nil })
+		sf, _ = srv.Evaluate(bad.First())
+		final, _ = bad.Final(sf)
+		if _, err := srv.Evaluate(final); err == nil {
+			t.Fatalf("%s: wrong password accepted", mech)
+		}
+	}
+}

@@ -69,14 +69,16 @@ func (s *KafkaServer) Startup() error {
 	for _, w := range s.cfg.UnsupportedSecuritySettings() {
 		s.log.Warnf("%s", w)
 	}
-	if err := s.cfg.checkInterBrokerSecurity(); err != nil {
-		return err
-	}
 	sasl, err := s.cfg.saslListenerConfigs(kafkaOpts())
 	if err != nil {
 		return err
 	}
 	s.sasl = sasl
+	interBrokerSasl, err := s.cfg.interBrokerSasl(sasl)
+	if err != nil {
+		return err
+	}
+	network.SetInterBrokerSasl(interBrokerSasl)
 	if err := s.startZooKeeper(); err != nil {
 		return err
 	}

@@ -89,18 +89,43 @@ func (c *KafkaConfig) saslListenerConfigs(kafkaOpts string) (map[string]*saslLis
 	return out, nil
 }
 
-// checkInterBrokerSecurity refuses an inter-broker listener this broker
-// cannot talk to: its BrokerClient speaks PLAINTEXT only.
-func (c *KafkaConfig) checkInterBrokerSecurity() error {
+// interBrokerSasl returns how this broker authenticates to the others
+// when its inter-broker listener is SASL_PLAINTEXT (nil otherwise):
+// sasl.mechanism.inter.broker.protocol, which must be enabled on that
+// listener, with the username and password options of the listener's JAAS
+// login module for that mechanism (PlainLoginModule for PLAIN,
+// ScramLoginModule for SCRAM; any module as a fallback), as Kafka's
+// inter-broker client uses the KafkaServer login context.
+func (c *KafkaConfig) interBrokerSasl(listeners map[string]*saslListenerConfig) (*network.InterBrokerSasl, error) {
 	if c.InterBrokerSecurityProtocol != "SASL_PLAINTEXT" {
-		return nil // SSL and SASL_SSL listeners are still served in plaintext (see UnsupportedSecuritySettings)
+		return nil, nil // SSL and SASL_SSL listeners are still served in plaintext (see UnsupportedSecuritySettings)
 	}
-	key := "security.inter.broker.protocol"
-	if c.values["inter.broker.listener.name"] != nil {
-		key = "inter.broker.listener.name"
+	mech := c.s("sasl.mechanism.inter.broker.protocol")
+	lc := listeners[c.InterBrokerListenerName]
+	enabled := false
+	if lc != nil {
+		for _, m := range lc.mechanisms {
+			enabled = enabled || m == mech
+		}
 	}
-	return fmt.Errorf("%s: the inter-broker listener %s uses security protocol %s, but this broker's inter-broker client (controller requests, replica fetchers, transaction markers) speaks PLAINTEXT only; point %s at a PLAINTEXT listener (SASL_PLAINTEXT listeners for clients are supported)",
-		key, c.InterBrokerListenerName, c.InterBrokerSecurityProtocol, key)
+	if !enabled {
+		return nil, requirement("sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication")
+	}
+	module := security.ScramLoginModule
+	if mech == security.MechanismPlain {
+		module = security.PlainLoginModule
+	}
+	entries := lc.jaas[mech]
+	user, okUser := security.ConfigEntryOption(entries, "username", module)
+	pass, okPass := security.ConfigEntryOption(entries, "password", module)
+	if !okUser || !okPass {
+		user, okUser = security.ConfigEntryOption(entries, "username", "")
+		pass, okPass = security.ConfigEntryOption(entries, "password", "")
+	}
+	if !okUser || !okPass {
+		return nil, fmt.Errorf("sasl.mechanism.inter.broker.protocol=%s: the JAAS login module of listener %s (inter-broker) has no username and password options for the broker's own connections", mech, c.InterBrokerListenerName)
+	}
+	return &network.InterBrokerSasl{Mechanism: mech, Username: user, Password: pass}, nil
 }
 
 // saslListeners turns the loaded settings into the socket server's

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gokafka/kafka/core/network"
 )
 
 func TestSaslListenerConfigs(t *testing.T) {
@@ -46,16 +48,36 @@ func TestSaslListenerConfigs(t *testing.T) {
 	if err != nil || got["CLIENTS"].jaas["PLAIN"][0].Options["user_u"] != "p" {
 		t.Fatalf("inline: %+v %v", got, err)
 	}
-	// Inter-broker traffic over SASL is refused, naming the key.
-	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "security.inter.broker.protocol", "SASL_PLAINTEXT")
-	if err := c.checkInterBrokerSecurity(); err == nil || !strings.HasPrefix(err.Error(), "security.inter.broker.protocol:") {
-		t.Fatalf("inter-broker SASL: %v", err)
-	}
-	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "inter.broker.listener.name", "SASL_PLAINTEXT")
-	if err := c.checkInterBrokerSecurity(); err == nil || !strings.HasPrefix(err.Error(), "inter.broker.listener.name:") {
-		t.Fatalf("inter-broker SASL: %v", err)
-	}
-	if err := mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093").checkInterBrokerSecurity(); err != nil {
+	// Inter-broker traffic over SASL: the mechanism must be enabled on the
+	// listener; the credentials come from the listener's login module.
+	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "security.inter.broker.protocol", "SASL_PLAINTEXT",
+		"sasl.enabled.mechanisms", "PLAIN")
+	lcs, err := c.saslListenerConfigs(opts)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.interBrokerSasl(lcs); err == nil || err.Error() != "requirement failed: sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication" {
+		t.Fatalf("GSSAPI inter-broker: %v", err)
+	}
+	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "inter.broker.listener.name", "SASL_PLAINTEXT",
+		"sasl.enabled.mechanisms", "PLAIN", "sasl.mechanism.inter.broker.protocol", "PLAIN")
+	lcs, _ = c.saslListenerConfigs(opts)
+	ib, err := c.interBrokerSasl(lcs)
+	if err != nil || ib == nil || *ib != (network.InterBrokerSasl{Mechanism: "PLAIN", Username: "adminplain", Password: "admin-secret"}) {
+		t.Fatalf("PLAIN inter-broker: %+v %v", ib, err)
+	}
+	// A login module without username/password cannot be used.
+	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,CLIENTS://:9093", "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CLIENTS:SASL_PLAINTEXT",
+		"inter.broker.listener.name", "CLIENTS", "sasl.enabled.mechanisms", "PLAIN", "sasl.mechanism.inter.broker.protocol", "PLAIN",
+		"listener.name.clients.plain.sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required user_u="p";`)
+	lcs, _ = c.saslListenerConfigs("")
+	if _, err := c.interBrokerSasl(lcs); err == nil || !strings.Contains(err.Error(), "no username and password") {
+		t.Fatalf("no credentials: %v", err)
+	}
+	// PLAINTEXT between brokers: nothing to do.
+	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "sasl.enabled.mechanisms", "PLAIN")
+	lcs, _ = c.saslListenerConfigs(opts)
+	if ib, err := c.interBrokerSasl(lcs); ib != nil || err != nil {
+		t.Fatalf("plaintext inter-broker: %+v %v", ib, err)
 	}
 }
