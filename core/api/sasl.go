@@ -6,10 +6,11 @@ import (
 )
 
 // SaslHandshake and SaslAuthenticate reach KafkaApis only on a connection
-// that is not in a SASL exchange: on a SASL listener Kafka's authenticator
-// consumes them before the request handlers, so a broker with PLAINTEXT
-// listeners only (like this one) answers them as 2.8's KafkaApis does, with
-// ILLEGAL_SASL_STATE. The handshake lists no mechanisms.
+// that is not in a SASL exchange: on a SASL listener the authenticator
+// (core/network/sasl_authenticator.go, Kafka's SaslServerAuthenticator)
+// consumes them before the request handlers. What arrives here (PLAINTEXT
+// listeners, or an authenticated connection) is answered as 2.8's KafkaApis
+// does, with ILLEGAL_SASL_STATE. The handshake lists no mechanisms.
 
 // saslAuthenticateMessage is 2.8's text for a SaslAuthenticate outside a
 // SASL exchange.

@@ -16,8 +16,8 @@ import (
 // form; every change writes the znode (keeping any other key, such as
 // quotas) and a /config/changes notification for users/<sanitized user>.
 // Alterations need the controller (NOT_CONTROLLER otherwise); describing
-// works on any broker. The broker does not authenticate with these
-// credentials: its listeners are PLAINTEXT only.
+// works on any broker. SASL_PLAINTEXT listeners authenticate SCRAM clients
+// against these credentials (core/security).
 
 const (
 	usernameMustNotBeEmpty    = "Username must not be empty"
