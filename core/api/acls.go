@@ -5,10 +5,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/network"
 )
 
-// DescribeAcls, CreateAcls and DeleteAcls on a broker without an authorizer
-// (authorizer.class.name empty, the only setting this broker supports) are
+// With an authorizer (authorizer.class.name = AclAuthorizer) the three APIs
+// are served by acl_apis.go. Without one they are
 // answered as Kafka 2.8 answers them: SECURITY_DISABLED, at the top level
 // for DescribeAcls and per creation / per filter for the other two. Requests
 // that Kafka cannot even parse (UNKNOWN or out-of-range enum codes, pattern
@@ -41,7 +43,7 @@ func errInvalidACLRequest(format string, args ...any) error {
 	return fmt.Errorf("invalid request: "+format, args...)
 }
 
-func (a *KafkaApis) handleDescribeAcls(req *kmsg.DescribeACLsRequest) (kmsg.Response, error) {
+func (a *KafkaApis) handleDescribeAcls(r *network.Request, req *kmsg.DescribeACLsRequest) (kmsg.Response, error) {
 	if req.Version == 0 {
 		switch req.ResourcePatternType {
 		case aclPatternAny:
@@ -55,6 +57,9 @@ func (a *KafkaApis) handleDescribeAcls(req *kmsg.DescribeACLsRequest) (kmsg.Resp
 		return nil, errInvalidACLRequest("DescribeAclsRequest contains UNKNOWN elements")
 	}
 	resp := req.ResponseKind().(*kmsg.DescribeACLsResponse)
+	if a.authorizer != nil {
+		return a.describeAcls(r, req, resp), nil
+	}
 	resp.ErrorCode = kerr.SecurityDisabled.Code
 	msg := noAuthorizerDescribe
 	resp.ErrorMessage = &msg
@@ -62,7 +67,7 @@ func (a *KafkaApis) handleDescribeAcls(req *kmsg.DescribeACLsRequest) (kmsg.Resp
 	return resp, nil
 }
 
-func (a *KafkaApis) handleCreateAcls(req *kmsg.CreateACLsRequest) (kmsg.Response, error) {
+func (a *KafkaApis) handleCreateAcls(r *network.Request, req *kmsg.CreateACLsRequest) (kmsg.Response, error) {
 	for _, c := range req.Creations {
 		if req.Version == 0 && c.ResourcePatternType != aclPatternLiteral {
 			return nil, errInvalidACLRequest("Version 0 only supports literal resource pattern types")
@@ -73,6 +78,9 @@ func (a *KafkaApis) handleCreateAcls(req *kmsg.CreateACLsRequest) (kmsg.Response
 	}
 	resp := req.ResponseKind().(*kmsg.CreateACLsResponse)
 	resp.Results = make([]kmsg.CreateACLsResponseResult, len(req.Creations))
+	if a.authorizer != nil {
+		return a.createAcls(r, req, resp), nil
+	}
 	for i := range resp.Results {
 		r := &resp.Results[i]
 		r.Default()
@@ -83,7 +91,7 @@ func (a *KafkaApis) handleCreateAcls(req *kmsg.CreateACLsRequest) (kmsg.Response
 	return resp, nil
 }
 
-func (a *KafkaApis) handleDeleteAcls(req *kmsg.DeleteACLsRequest) (kmsg.Response, error) {
+func (a *KafkaApis) handleDeleteAcls(r *network.Request, req *kmsg.DeleteACLsRequest) (kmsg.Response, error) {
 	for i := range req.Filters {
 		f := &req.Filters[i]
 		if req.Version == 0 {
@@ -101,6 +109,9 @@ func (a *KafkaApis) handleDeleteAcls(req *kmsg.DeleteACLsRequest) (kmsg.Response
 	}
 	resp := req.ResponseKind().(*kmsg.DeleteACLsResponse)
 	resp.Results = make([]kmsg.DeleteACLsResponseResult, len(req.Filters))
+	if a.authorizer != nil {
+		return a.deleteAcls(r, req, resp), nil
+	}
 	for i := range resp.Results {
 		r := &resp.Results[i]
 		r.Default()

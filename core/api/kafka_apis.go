@@ -26,6 +26,7 @@ import (
 	"github.com/gokafka/kafka/core/quota"
 	"github.com/gokafka/kafka/core/record"
 	"github.com/gokafka/kafka/core/replica"
+	"github.com/gokafka/kafka/core/security/authorizer"
 	"github.com/gokafka/kafka/zkutil"
 )
 
@@ -86,6 +87,9 @@ type KafkaApis struct {
 	// producerIDs hands out ids to idempotent producers (SetProducerIDManager).
 	producerIDs *transaction.ProducerIDManager
 	quotas      *quota.Managers // client quotas (SetQuotaManagers); nil: none
+	// authorizer checks ACLs (SetAuthorizer); nil: no authorizer, every
+	// request is allowed and the ACL APIs answer SECURITY_DISABLED.
+	authorizer *authorizer.AclAuthorizer
 	done        <-chan struct{}
 	log         *logrus.Entry
 }
@@ -104,6 +108,13 @@ func (a *KafkaApis) SetProducerIDManager(m *transaction.ProducerIDManager) { a.p
 
 // Handle implements network.Handler.
 func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
+	if a.authorizer != nil && req.Body != nil && req.Header.APIKey != 18 && isSupported(req.Header.APIKey, req.Header.APIVersion) {
+		return a.handleAuthorized(req) // authorize.go
+	}
+	return a.handle(req)
+}
+
+func (a *KafkaApis) handle(req *network.Request) (kmsg.Response, error) {
 	h := req.Header
 	if h.APIKey == 18 {
 		return a.handleAPIVersions(req), nil
@@ -172,11 +183,11 @@ func (a *KafkaApis) Handle(req *network.Request) (kmsg.Response, error) {
 	case *kmsg.SASLAuthenticateRequest:
 		return a.handleSaslAuthenticate(body), nil
 	case *kmsg.DescribeACLsRequest:
-		return a.handleDescribeAcls(body)
+		return a.handleDescribeAcls(req, body)
 	case *kmsg.CreateACLsRequest:
-		return a.handleCreateAcls(body)
+		return a.handleCreateAcls(req, body)
 	case *kmsg.DeleteACLsRequest:
-		return a.handleDeleteAcls(body)
+		return a.handleDeleteAcls(req, body)
 	case *kmsg.CreateDelegationTokenRequest:
 		return a.handleCreateDelegationToken(body, req.Principal), nil
 	case *kmsg.RenewDelegationTokenRequest:

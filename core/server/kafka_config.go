@@ -18,6 +18,7 @@ import (
 
 	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/log"
+	"github.com/gokafka/kafka/core/security/authorizer"
 )
 
 // ConfigSource values as carried by DescribeConfigs (kmsg.ConfigSource).
@@ -670,7 +671,7 @@ var CanonicalHostName = func() string {
 func (c *KafkaConfig) UnknownKeys() []string {
 	var out []string
 	for k := range c.Props {
-		if _, ok := brokerDefIndex[k]; ok || strings.HasPrefix(k, "listener.name.") {
+		if _, ok := brokerDefIndex[k]; ok || strings.HasPrefix(k, "listener.name.") || aclAuthorizerKeys[k] {
 			continue
 		}
 		out = append(out, k)
@@ -693,7 +694,7 @@ func (c *KafkaConfig) UnsupportedSecuritySettings() []string {
 			out = append(out, fmt.Sprintf("Listener %s uses security protocol %s, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.", e.ListenerName, e.SecurityProtocol))
 		}
 	}
-	if c.AuthorizerClassName != "" {
+	if c.AuthorizerClassName != "" && !authorizer.IsAclAuthorizer(c.AuthorizerClassName) {
 		out = append(out, fmt.Sprintf("authorizer.class.name=%s is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.", c.AuthorizerClassName))
 	}
 	return out

@@ -317,8 +317,9 @@ func TestUnknownKeys(t *testing.T) {
 
 // kafka-go's test cluster (docker-compose for 2.x) configures a
 // SASL_PLAINTEXT listener and an ACL authorizer; SASL_PLAINTEXT is served
-// (with authentication), while SSL/SASL_SSL listeners and the authorizer
-// are accepted as Kafka does but not implemented, which start-up says.
+// (with authentication), and so is SimpleAclAuthorizer; SSL/SASL_SSL
+// listeners and other authorizer classes are accepted as Kafka does but not
+// implemented, which start-up says.
 func TestUnsupportedSecuritySettings(t *testing.T) {
 	if got := mustConfig(t).UnsupportedSecuritySettings(); len(got) != 0 {
 		t.Fatalf("minimal config: %v", got)
@@ -327,8 +328,12 @@ func TestUnsupportedSecuritySettings(t *testing.T) {
 		"authorizer.class.name", "kafka.security.auth.SimpleAclAuthorizer")
 	want := []string{
 		"Listener SASL_SSL uses security protocol SASL_SSL, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.",
-		"authorizer.class.name=kafka.security.auth.SimpleAclAuthorizer is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.",
 	}
+	if got := c.UnsupportedSecuritySettings(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("UnsupportedSecuritySettings =\n%q\nwant\n%q", got, want)
+	}
+	c = mustConfig(t, "authorizer.class.name", "com.example.MyAuthorizer")
+	want = []string{"authorizer.class.name=com.example.MyAuthorizer is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED."}
 	if got := c.UnsupportedSecuritySettings(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("UnsupportedSecuritySettings =\n%q\nwant\n%q", got, want)
 	}

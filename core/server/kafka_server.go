@@ -122,6 +122,9 @@ func (s *KafkaServer) Startup() error {
 	s.wireDynamicConfig()
 	s.quotas = s.newQuotaManagers()
 	s.apis.SetQuotaManagers(s.quotas)
+	if err := s.startAuthorizer(); err != nil {
+		return err
+	}
 	pids := transaction.NewProducerIDManager(s.brokerID, s.zk)
 	s.apis.SetProducerIDManager(pids)
 	s.txn = s.startTransactionCoordinator(pids)

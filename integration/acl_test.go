@@ -1,0 +1,222 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+
+	"github.com/gokafka/kafka/zkutil/zktest"
+)
+
+const aclJaas = `KafkaServer {
+ org.apache.kafka.common.security.plain.PlainLoginModule required
+ username="admin" password="admin-secret"
+ user_admin="admin-secret" user_alice="alice-secret" user_bob="bob-secret";
+};
+`
+
+// startAclBrokers starts n brokers with AclAuthorizer, a PLAINTEXT listener
+// (inter-broker and tools: User:ANONYMOUS, a super user) and a
+// SASL_PLAINTEXT/PLAIN listener for alice and bob. It returns the brokers
+// and their SASL addresses.
+func startAclBrokers(t *testing.T, n int) ([]*Broker, []string) {
+	t.Helper()
+	requireZooKeeper(t)
+	zk := zktest.Start(t)
+	jaas := filepath.Join(t.TempDir(), "kafka_server_jaas.conf")
+	if err := os.WriteFile(jaas, []byte(aclJaas), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAFKA_OPTS", "-Djava.security.auth.login.config="+jaas)
+	var bs []*Broker
+	var addrs []string
+	for id := 1; id <= n; id++ {
+		b := NewStoppedBroker(t, zk, id, map[string]string{
+			"sasl.enabled.mechanisms": "PLAIN",
+			"authorizer.class.name":   "kafka.security.authorizer.AclAuthorizer",
+			"super.users":             "User:ANONYMOUS;User:admin",
+		})
+		port := zktest.FreePort(t)
+		b.SetProps(map[string]string{
+			"listeners":                  fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d", b.Port, port),
+			"inter.broker.listener.name": "PLAINTEXT",
+		})
+		b.Start()
+		bs = append(bs, b)
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	return bs, addrs
+}
+
+func plainUser(user string) kgo.Opt {
+	return kgo.SASL(plain.Auth{User: user, Pass: user + "-secret"}.AsMechanism())
+}
+
+func createACL(t *testing.T, cl *kgo.Client, rt kmsg.ACLResourceType, name string, pt kmsg.ACLResourcePatternType, principal string, op kmsg.ACLOperation, perm kmsg.ACLPermissionType) {
+	t.Helper()
+	req := kmsg.NewPtrCreateACLsRequest()
+	c := kmsg.NewCreateACLsRequestCreation()
+	c.ResourceType, c.ResourceName, c.ResourcePatternType = rt, name, pt
+	c.Principal, c.Host, c.Operation, c.PermissionType = principal, "*", op, perm
+	req.Creations = append(req.Creations, c)
+	resp, err := req.RequestWith(testContext(t, 15*time.Second), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kerr.ErrorForCode(resp.Results[0].ErrorCode); err != nil {
+		t.Fatalf("CreateAcls %s %s: %v", name, principal, err)
+	}
+}
+
+func TestAclAuthorizer(t *testing.T) {
+	bs, sasl := startAclBrokers(t, 2)
+	admin := NewClient(t, bs[0].Addr())
+	const topic = "acl-t"
+	CreateTopic(t, bs[0].Addr(), topic, 1, nil)
+
+	// Nothing allowed yet: alice is denied (allow.everyone.if.no.acl.found=false).
+	alice := NewClient(t, sasl[0], plainUser("alice"), kgo.DefaultProduceTopic(topic), kgo.RequestRetries(0), kgo.RecordRetries(1))
+	ctx := testContext(t, 20*time.Second)
+	if err := alice.ProduceSync(ctx, &kgo.Record{Value: []byte("x")}).FirstErr(); err == nil || !strings.Contains(err.Error(), "TOPIC_AUTHORIZATION_FAILED") {
+		t.Fatalf("alice produce without ACL: %v", err)
+	}
+
+	for _, op := range []kmsg.ACLOperation{kmsg.ACLOperationWrite, kmsg.ACLOperationRead} {
+		createACL(t, admin, kmsg.ACLResourceTypeTopic, topic, kmsg.ACLResourcePatternTypeLiteral, "User:alice", op, kmsg.ACLPermissionTypeAllow)
+	}
+	createACL(t, admin, kmsg.ACLResourceTypeGroup, "acl-g", kmsg.ACLResourcePatternTypePrefixed, "User:alice", kmsg.ACLOperationRead, kmsg.ACLPermissionTypeAllow)
+
+	// Stored as Kafka 2.8 stores them.
+	zkc := zkClient(t, bs[0].ZK)
+	data, _, err := zkc.GetData("/kafka-acl/Topic/" + topic)
+	if err != nil || !strings.Contains(string(data), `"principal":"User:alice","permissionType":"Allow","operation":"Read","host":"*"`) {
+		t.Fatalf("/kafka-acl/Topic/%s = %s, %v", topic, data, err)
+	}
+	if ok, _, _ := zkc.Exists("/kafka-acl-extended/prefixed/Group/acl-g"); !ok {
+		t.Fatal("prefixed group ACL not in /kafka-acl-extended/prefixed/Group")
+	}
+
+	alice2 := NewClient(t, sasl[0], plainUser("alice"), kgo.DefaultProduceTopic(topic))
+	for i := 0; i < 5; i++ {
+		if err := alice2.ProduceSync(ctx, &kgo.Record{Value: []byte(fmt.Sprint(i))}).FirstErr(); err != nil {
+			t.Fatalf("alice produce: %v", err)
+		}
+	}
+	cons := NewClient(t, sasl[1], plainUser("alice"), kgo.ConsumeTopics(topic), kgo.ConsumerGroup("acl-g1"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	got := 0
+	for got < 5 {
+		fs := cons.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("alice consumed %d of 5: %v", got, fs.Errors())
+		}
+		fs.EachError(func(_ string, _ int32, err error) { t.Fatalf("alice fetch: %v", err) })
+		got += fs.NumRecords()
+	}
+	if err := cons.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatalf("alice commit: %v", err)
+	}
+
+	// bob: produce, fetch and metadata are denied.
+	bob := NewClient(t, sasl[0], plainUser("bob"))
+	preq := kmsg.NewPtrProduceRequest()
+	preq.Acks, preq.TimeoutMillis = 1, 5000
+	pt := kmsg.NewProduceRequestTopic()
+	pt.Topic = topic
+	pp := kmsg.NewProduceRequestTopicPartition()
+	pt.Partitions = append(pt.Partitions, pp)
+	preq.Topics = append(preq.Topics, pt)
+	presp, err := preq.RequestWith(ctx, bob)
+	if err != nil || presp.Topics[0].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("bob produce: %+v %v", presp, err)
+	}
+	mreq := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(topic)
+	mreq.Topics = append(mreq.Topics, mt)
+	mresp, err := mreq.RequestWith(ctx, bob)
+	if err != nil || len(mresp.Topics) != 1 || mresp.Topics[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("bob metadata: %+v %v", mresp, err)
+	}
+	all := kmsg.NewPtrMetadataRequest()
+	aresp, err := all.RequestWith(ctx, bob)
+	if err != nil || len(aresp.Topics) != 0 {
+		t.Fatalf("bob all-topics metadata lists %d topics: %v", len(aresp.Topics), err)
+	}
+	freq := kmsg.NewPtrFetchRequest()
+	freq.ReplicaID, freq.MaxWaitMillis, freq.MaxBytes = -1, 100, 1<<20
+	ft := kmsg.NewFetchRequestTopic()
+	ft.Topic = topic
+	fp := kmsg.NewFetchRequestTopicPartition()
+	fp.PartitionMaxBytes = 1 << 20
+	ft.Partitions = append(ft.Partitions, fp)
+	freq.Topics = append(freq.Topics, ft)
+	fresp, err := freq.RequestWith(ctx, bob)
+	if err != nil || fresp.Topics[0].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("bob fetch: %+v %v", fresp, err)
+	}
+	// bob may not manage ACLs: CLUSTER_AUTHORIZATION_FAILED.
+	dreq := kmsg.NewPtrDescribeACLsRequest()
+	dreq.ResourceType, dreq.ResourcePatternType, dreq.Operation, dreq.PermissionType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeAny, kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
+	dresp, err := dreq.RequestWith(ctx, bob)
+	if err != nil || dresp.ErrorCode != kerr.ClusterAuthorizationFailed.Code {
+		t.Fatalf("bob DescribeAcls: %+v %v", dresp, err)
+	}
+	dresp, err = dreq.RequestWith(ctx, admin)
+	if err != nil || dresp.ErrorCode != 0 || len(dresp.Resources) != 2 {
+		t.Fatalf("DescribeAcls: %+v %v", dresp, err)
+	}
+
+	// An ACL added through broker 1 applies on broker 2 without restart.
+	b2 := NewClient(t, sasl[1], plainUser("bob"))
+	describeOn2 := func() int16 {
+		r := kmsg.NewPtrMetadataRequest()
+		r.Topics = append(r.Topics, mt)
+		resp, err := r.RequestWith(ctx, b2.Broker(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics[0].ErrorCode
+	}
+	if c := describeOn2(); c != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("bob metadata on broker 2 before the ACL: %d", c)
+	}
+	createACL(t, admin, kmsg.ACLResourceTypeTopic, "acl-", kmsg.ACLResourcePatternTypePrefixed, "User:bob", kmsg.ACLOperationDescribe, kmsg.ACLPermissionTypeAllow)
+	deadline := time.Now().Add(10 * time.Second)
+	for describeOn2() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("broker 2 did not pick up the new ACL")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n, _ := zkc.GetChildren("/kafka-acl-extended-changes"); len(n) == 0 {
+		t.Fatal("no /kafka-acl-extended-changes notification")
+	}
+
+	// DeleteAcls returns what it removed; bob loses DESCRIBE on broker 2.
+	delReq := kmsg.NewPtrDeleteACLsRequest()
+	f := kmsg.NewDeleteACLsRequestFilter()
+	f.ResourceType, f.ResourcePatternType, f.Operation, f.PermissionType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeAny, kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
+	f.Principal = kmsg.StringPtr("User:bob")
+	delReq.Filters = append(delReq.Filters, f)
+	delResp, err := delReq.RequestWith(ctx, admin)
+	if err != nil || len(delResp.Results) != 1 || len(delResp.Results[0].MatchingACLs) != 1 || delResp.Results[0].MatchingACLs[0].ResourceName != "acl-" {
+		t.Fatalf("DeleteAcls: %+v %v", delResp, err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for describeOn2() != kerr.TopicAuthorizationFailed.Code {
+		if time.Now().After(deadline) {
+			t.Fatal("broker 2 did not pick up the deletion")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+}
