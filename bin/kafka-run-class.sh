@@ -45,6 +45,7 @@ case "$CLASS" in
   kafka.admin.PreferredReplicaLeaderElectionCommand) run_tool preferred-replica-election "$@" ;;
   kafka.admin.DeleteRecordsCommand) run_tool delete-records "$@" ;;
   kafka.admin.LogDirsCommand) run_tool log-dirs "$@" ;;
+  kafka.admin.AclCommand) run_tool acls "$@" ;;
   kafka.tools.GetOffsetShell) run_tool get-offsets "$@" ;;
   *)
     echo "Unknown class $CLASS: this broker's tools are kafka.admin.TopicCommand, kafka.tools.ConsoleProducer," >&2

@@ -219,4 +219,28 @@ func TestAclAuthorizer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+
+	// kafka-acls.sh (over PLAINTEXT, User:ANONYMOUS is a super user) adds
+	// and lists them, with AclCommand's text.
+	out, errOut, code := Kafka(t, "acls", "--bootstrap-server", bs[1].Addr(), "--add", "--deny-principal", "User:bob",
+		"--operation", "Read", "--topic", topic)
+	if code != 0 || !strings.Contains(out, "Adding ACLs for resource `ResourcePattern(resourceType=TOPIC, name="+topic+", patternType=LITERAL)`: \n \t(principal=User:bob, host=*, operation=READ, permissionType=DENY) \n") {
+		t.Fatalf("kafka-acls --add: %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = Kafka(t, "acls", "--bootstrap-server", bs[1].Addr(), "--list", "--topic", topic)
+	for _, want := range []string{
+		"Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=" + topic + ", patternType=LITERAL)`: \n",
+		"\t(principal=User:alice, host=*, operation=READ, permissionType=ALLOW)",
+		"\t(principal=User:alice, host=*, operation=WRITE, permissionType=ALLOW)",
+		"\t(principal=User:bob, host=*, operation=READ, permissionType=DENY)",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("kafka-acls --list lacks %q: %d\n%s\n%s", want, code, out, errOut)
+		}
+	}
+	out, _, code = Kafka(t, "acls", "--bootstrap-server", bs[0].Addr(), "--remove", "--force", "--deny-principal", "User:bob",
+		"--operation", "Read", "--topic", topic)
+	if code != 0 || strings.Contains(out, "User:bob") {
+		t.Fatalf("kafka-acls --remove: %d\n%s", code, out)
+	}
 }

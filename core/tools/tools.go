@@ -44,6 +44,7 @@ func Commands() map[string]func(args []string) int {
 		"delete-records":             wrap(runDeleteRecords),
 		"log-dirs":                   wrap(runLogDirs),
 		"get-offsets":                wrap(runGetOffsets),
+		"acls":                       wrap(runAcls),
 	}
 }
 
