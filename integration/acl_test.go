@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	kafka "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -219,7 +220,6 @@ func TestAclAuthorizer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-
 	// kafka-acls.sh (over PLAINTEXT, User:ANONYMOUS is a super user) adds
 	// and lists them, with AclCommand's text.
 	out, errOut, code := Kafka(t, "acls", "--bootstrap-server", bs[1].Addr(), "--add", "--deny-principal", "User:bob",
@@ -243,4 +243,53 @@ func TestAclAuthorizer(t *testing.T) {
 	if code != 0 || strings.Contains(out, "User:bob") {
 		t.Fatalf("kafka-acls --remove: %d\n%s", code, out)
 	}
+}
+
+// TestAclKafkaGoDockerCluster mirrors kafka-go's TestClientCreateACLs,
+// TestClientDescribeACLs and TestClientDeleteACLs against a broker set up
+// like kafka-go's docker-compose (SimpleAclAuthorizer,
+// allow.everyone.if.no.acl.found=true, SASL super users, the test talking
+// PLAINTEXT as User:ANONYMOUS).
+func TestAclKafkaGoDockerCluster(t *testing.T) {
+	requireZooKeeper(t)
+	zk := zktest.Start(t)
+	b := StartBroker(t, zk, 1, map[string]string{
+		"authorizer.class.name":          "kafka.security.auth.SimpleAclAuthorizer",
+		"allow.everyone.if.no.acl.found": "true",
+		"super.users":                    "User:adminscram;User:adminplain",
+	})
+	cl := &kafka.Client{Addr: kafka.TCP(b.Addr()), Timeout: 15 * time.Second}
+	ctx := testContext(t, 30*time.Second)
+	topic, group := "kafka-go-acl-topic", "kafka-go-acl-group"
+	entries := []kafka.ACLEntry{
+		{Principal: "User:alice", PermissionType: kafka.ACLPermissionTypeAllow, Operation: kafka.ACLOperationTypeRead,
+			ResourceType: kafka.ResourceTypeTopic, ResourcePatternType: kafka.PatternTypeLiteral, ResourceName: topic, Host: "*"},
+		{Principal: "User:bob", PermissionType: kafka.ACLPermissionTypeAllow, Operation: kafka.ACLOperationTypeRead,
+			ResourceType: kafka.ResourceTypeGroup, ResourcePatternType: kafka.PatternTypeLiteral, ResourceName: group, Host: "*"},
+	}
+	cr, err := cl.CreateACLs(ctx, &kafka.CreateACLsRequest{ACLs: entries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range cr.Errors {
+		if err != nil {
+			t.Fatalf("CreateACLs: %v", err)
+		}
+	}
+	dr, err := cl.DescribeACLs(ctx, &kafka.DescribeACLsRequest{Filter: kafka.ACLFilter{
+		ResourceTypeFilter: kafka.ResourceTypeTopic, ResourceNameFilter: topic, ResourcePatternTypeFilter: kafka.PatternTypeLiteral,
+		Operation: kafka.ACLOperationTypeRead, PermissionType: kafka.ACLPermissionTypeAllow}})
+	if err != nil || dr.Error != nil || len(dr.Resources) != 1 || dr.Resources[0].ResourceName != topic ||
+		len(dr.Resources[0].ACLs) != 1 || dr.Resources[0].ACLs[0].Principal != "User:alice" {
+		t.Fatalf("DescribeACLs: %+v, %v", dr, err)
+	}
+	del, err := cl.DeleteACLs(ctx, &kafka.DeleteACLsRequest{Filters: []kafka.DeleteACLsFilter{{
+		ResourceTypeFilter: kafka.ResourceTypeTopic, ResourceNameFilter: topic, ResourcePatternTypeFilter: kafka.PatternTypeLiteral,
+		Operation: kafka.ACLOperationTypeRead, PermissionType: kafka.ACLPermissionTypeAllow}}})
+	if err != nil || len(del.Results) != 1 || del.Results[0].Error != nil || len(del.Results[0].MatchingACLs) != 1 ||
+		del.Results[0].MatchingACLs[0].Principal != "User:alice" {
+		t.Fatalf("DeleteACLs: %+v, %v", del, err)
+	}
+	// ANONYMOUS may still use a resource without ACLs (allow.everyone.if.no.acl.found).
+	CreateTopic(t, b.Addr(), topic, 1, nil)
 }

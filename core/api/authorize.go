@@ -294,7 +294,7 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		if _, ok := body.(*kmsg.DeleteRecordsRequest); ok {
 			op = zkutil.OpDelete
 		}
-		if _, ok := body.(*kmsg.OffsetForLeaderEpochRequest); ok && a.authorizeCluster(req, zkutil.OpClusterAction) {
+		if _, ok := body.(*kmsg.OffsetForLeaderEpochRequest); ok && a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpClusterAction, zkutil.ResourceCluster, zkutil.ClusterResourceName) {
 			return a.handle(req)
 		}
 		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, op, t) }, topicAuthFailed)
@@ -303,7 +303,7 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 
 	// Topic admin.
 	case *kmsg.CreateTopicsRequest:
-		clusterCreate := a.authorizeCluster(req, zkutil.OpCreate)
+		clusterCreate := a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpCreate, zkutil.ResourceCluster, zkutil.ClusterResourceName)
 		return a.withDeniedTopicNames(req, "Topics", func(t string) bool {
 			return clusterCreate || a.authorizeTopic(req, zkutil.OpCreate, t)
 		}, topicAuthFailed)
@@ -374,7 +374,7 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 			if r, ok := resp.(*kmsg.OffsetFetchResponse); ok && err == nil {
 				kept := r.Topics[:0]
 				for _, t := range r.Topics {
-					if a.authorizeTopic(req, zkutil.OpDescribe, t.Topic) {
+					if a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpDescribe, zkutil.ResourceTopic, t.Topic) {
 						kept = append(kept, t)
 					}
 				}
@@ -411,14 +411,14 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		}
 		return resp, nil
 	case *kmsg.ListGroupsRequest:
-		if a.authorizeCluster(req, zkutil.OpDescribe) {
+		if a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpDescribe, zkutil.ResourceCluster, zkutil.ClusterResourceName) {
 			return a.handle(req)
 		}
 		resp, err := a.handle(req)
 		if r, ok := resp.(*kmsg.ListGroupsResponse); ok && err == nil {
 			kept := r.Groups[:0]
 			for _, g := range r.Groups {
-				if a.authorizeOp(req, zkutil.OpDescribe, zkutil.ResourceGroup, g.Group) {
+				if a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpDescribe, zkutil.ResourceGroup, g.Group) {
 					kept = append(kept, g)
 				}
 			}
@@ -459,7 +459,7 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 			if !a.authorizeOp(req, zkutil.OpWrite, zkutil.ResourceTransactionalID, *body.TransactionalID) {
 				return errorResponse(body, kerr.TransactionalIDAuthorizationFailed.Code), nil
 			}
-		} else if !a.authorizeCluster(req, zkutil.OpIdempotentWrite) &&
+		} else if !a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpIdempotentWrite, zkutil.ResourceCluster, zkutil.ClusterResourceName) &&
 			!a.authorizer.AuthorizeAny(req.Principal, req.ClientHost, zkutil.OpWrite, zkutil.ResourceTopic) {
 			return errorResponse(body, clusterAuthFailed), nil
 		}
@@ -598,7 +598,7 @@ func (a *KafkaApis) authorizedMetadata(req *network.Request, body *kmsg.Metadata
 		if r, ok := resp.(*kmsg.MetadataResponse); ok && err == nil {
 			kept := r.Topics[:0]
 			for _, t := range r.Topics {
-				if t.Topic != nil && a.authorizeTopic(req, zkutil.OpDescribe, *t.Topic) {
+				if t.Topic != nil && a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpDescribe, zkutil.ResourceTopic, *t.Topic) {
 					kept = append(kept, t)
 				}
 			}
@@ -619,7 +619,7 @@ func (a *KafkaApis) authorizedMetadata(req *network.Request, body *kmsg.Metadata
 		if ok && body.AllowAutoTopicCreation && a.cfg.AutoCreateTopicsEnable && !a.cache.Contains(name) {
 			if clusterCreate < 0 {
 				clusterCreate = 0
-				if a.authorizer.Authorize(req.Principal, req.ClientHost, zkutil.OpCreate, zkutil.ResourceCluster, zkutil.ClusterResourceName, "Metadata") {
+				if a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpCreate, zkutil.ResourceCluster, zkutil.ClusterResourceName) {
 					clusterCreate = 1
 				}
 			}

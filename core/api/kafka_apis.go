@@ -90,8 +90,8 @@ type KafkaApis struct {
 	// authorizer checks ACLs (SetAuthorizer); nil: no authorizer, every
 	// request is allowed and the ACL APIs answer SECURITY_DISABLED.
 	authorizer *authorizer.AclAuthorizer
-	done        <-chan struct{}
-	log         *logrus.Entry
+	done       <-chan struct{}
+	log        *logrus.Entry
 }
 
 // NewKafkaApis wires the handlers to the broker's components. done is

@@ -9,7 +9,7 @@ import (
 // aclAuthorizerKeys are AclAuthorizer's own settings: Kafka hands every
 // broker property to the authorizer, so they are not unknown keys.
 var aclAuthorizerKeys = map[string]bool{
-	"super.users":                     true,
+	"super.users":                    true,
 	"allow.everyone.if.no.acl.found": true,
 }
 

@@ -142,7 +142,7 @@ func (c *aclsCmd) operations() []int8 {
 func (c *aclsCmd) entries(ops []int8) []zkutil.AclEntry {
 	var out []zkutil.AclEntry
 	for _, side := range []struct {
-		perm           int8
+		perm            int8
 		principal, host string
 	}{{zkutil.PermAllow, "allow-principal", "allow-host"}, {zkutil.PermDeny, "deny-principal", "deny-host"}} {
 		hosts := c.o.valuesOf(side.host)

@@ -258,6 +258,12 @@ func (a *AclAuthorizer) Authorize(principal, host string, op, resourceType int8,
 	return ok
 }
 
+// Allowed decides like Authorize without logging (2.8's logIfDenied=false,
+// used for checks that have a fallback).
+func (a *AclAuthorizer) Allowed(principal, host string, op, resourceType int8, name string) bool {
+	return a.authorized(Principal(principal), host, op, resourceType, name)
+}
+
 func pascalName(enum string) string {
 	parts := strings.Split(strings.ToLower(enum), "_")
 	for i, p := range parts {

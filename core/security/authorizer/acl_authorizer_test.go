@@ -49,7 +49,7 @@ func TestAuthorizeRules(t *testing.T) {
 		{"User:alice", "1.2.3.4", zkutil.OpDescribe, "t", true}, // implied by READ/WRITE and the wildcard
 		{"User:alice", "1.2.3.4", zkutil.OpDelete, "t", false},
 		{"User:bob", "1.2.3.4", zkutil.OpRead, "t", false},
-		{"User:bob", "1.2.3.4", zkutil.OpDescribe, "other", true}, // User:* on "*"
+		{"User:bob", "1.2.3.4", zkutil.OpDescribe, "other", true},  // User:* on "*"
 		{"User:mallory", "1.2.3.4", zkutil.OpDescribe, "t", false}, // deny beats allow
 		{"User:carol", "10.0.0.1", zkutil.OpDelete, "t", true},     // ALL on exact host
 		{"User:carol", "10.0.0.2", zkutil.OpDelete, "t", false},
