@@ -176,6 +176,70 @@ func TestAclAuthorizer(t *testing.T) {
 		t.Fatalf("DescribeAcls: %+v %v", dresp, err)
 	}
 
+	// Per-API checks for bob, who has no ACL at all.
+	checks := []struct {
+		req  kmsg.Request
+		code func(kmsg.Response) int16
+		want int16
+	}{
+		{func() kmsg.Request {
+			r := kmsg.NewPtrFindCoordinatorRequest()
+			r.CoordinatorKey = "acl-g1"
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.FindCoordinatorResponse).ErrorCode }, kerr.GroupAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrFindCoordinatorRequest()
+			r.CoordinatorKey, r.CoordinatorType = "tx", 1
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.FindCoordinatorResponse).ErrorCode }, kerr.TransactionalIDAuthorizationFailed.Code},
+		{kmsg.NewPtrInitProducerIDRequest(), func(r kmsg.Response) int16 { return r.(*kmsg.InitProducerIDResponse).ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrCreateTopicsRequest()
+			ct := kmsg.NewCreateTopicsRequestTopic()
+			ct.Topic, ct.NumPartitions, ct.ReplicationFactor = "bobs-topic", 1, 1
+			r.Topics = append(r.Topics, ct)
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.CreateTopicsResponse).Topics[0].ErrorCode }, kerr.TopicAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrDescribeConfigsRequest()
+			dc := kmsg.NewDescribeConfigsRequestResource()
+			dc.ResourceType, dc.ResourceName = kmsg.ConfigResourceTypeBroker, "1"
+			r.Resources = append(r.Resources, dc)
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.DescribeConfigsResponse).Resources[0].ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrDescribeGroupsRequest()
+			r.Groups = []string{"acl-g1"}
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.DescribeGroupsResponse).Groups[0].ErrorCode }, kerr.GroupAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrListOffsetsRequest()
+			lt := kmsg.NewListOffsetsRequestTopic()
+			lt.Topic = topic
+			lp := kmsg.NewListOffsetsRequestTopicPartition()
+			lp.Timestamp = -1
+			lt.Partitions = append(lt.Partitions, lp)
+			r.Topics = append(r.Topics, lt)
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.ListOffsetsResponse).Topics[0].Partitions[0].ErrorCode }, kerr.TopicAuthorizationFailed.Code},
+		{kmsg.NewPtrDescribeClusterRequest(), func(r kmsg.Response) int16 { return r.(*kmsg.DescribeClusterResponse).ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
+		{kmsg.NewPtrStopReplicaRequest(), func(r kmsg.Response) int16 { return r.(*kmsg.StopReplicaResponse).ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
+	}
+	for _, c := range checks {
+		resp, err := bob.Broker(1).Request(ctx, c.req)
+		if err != nil {
+			t.Fatalf("bob %s: %v", kmsg.NameForKey(c.req.Key()), err)
+		}
+		if got := c.code(resp); got != c.want {
+			t.Errorf("bob %s: error %d, want %d", kmsg.NameForKey(c.req.Key()), got, c.want)
+		}
+	}
+	// alice may write a topic, which lets her get an idempotent producer id.
+	pid, err := kmsg.NewPtrInitProducerIDRequest().RequestWith(ctx, alice2)
+	if err != nil || pid.ErrorCode != 0 {
+		t.Fatalf("alice InitProducerId: %+v %v", pid, err)
+	}
+
 	// An ACL added through broker 1 applies on broker 2 without restart.
 	b2 := NewClient(t, sasl[1], plainUser("bob"))
 	describeOn2 := func() int16 {
