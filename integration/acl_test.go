@@ -224,6 +224,32 @@ func TestAclAuthorizer(t *testing.T) {
 		}(), func(r kmsg.Response) int16 { return r.(*kmsg.ListOffsetsResponse).Topics[0].Partitions[0].ErrorCode }, kerr.TopicAuthorizationFailed.Code},
 		{kmsg.NewPtrDescribeClusterRequest(), func(r kmsg.Response) int16 { return r.(*kmsg.DescribeClusterResponse).ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
 		{kmsg.NewPtrStopReplicaRequest(), func(r kmsg.Response) int16 { return r.(*kmsg.StopReplicaResponse).ErrorCode }, kerr.ClusterAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrDescribeProducersRequest()
+			dt := kmsg.NewDescribeProducersRequestTopic()
+			dt.Topic, dt.Partitions = topic, []int32{0}
+			r.Topics = append(r.Topics, dt)
+			return r
+		}(), func(r kmsg.Response) int16 {
+			return r.(*kmsg.DescribeProducersResponse).Topics[0].Partitions[0].ErrorCode
+		}, kerr.TopicAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrAlterReplicaLogDirsRequest()
+			d := kmsg.NewAlterReplicaLogDirsRequestDir()
+			d.Dir = "/nowhere"
+			dt := kmsg.NewAlterReplicaLogDirsRequestDirTopic()
+			dt.Topic, dt.Partitions = topic, []int32{0}
+			d.Topics = append(d.Topics, dt)
+			r.Dirs = append(r.Dirs, d)
+			return r
+		}(), func(r kmsg.Response) int16 {
+			return r.(*kmsg.AlterReplicaLogDirsResponse).Topics[0].Partitions[0].ErrorCode
+		}, kerr.ClusterAuthorizationFailed.Code},
+		{func() kmsg.Request {
+			r := kmsg.NewPtrOffsetDeleteRequest()
+			r.Group = "acl-g1"
+			return r
+		}(), func(r kmsg.Response) int16 { return r.(*kmsg.OffsetDeleteResponse).ErrorCode }, kerr.GroupAuthorizationFailed.Code},
 	}
 	for _, c := range checks {
 		resp, err := bob.Broker(1).Request(ctx, c.req)

@@ -20,8 +20,7 @@ import (
 // afterwards (strip and merge), so the handlers stay authorization-free.
 //
 // Not checked (served as with allow): CreateDelegationToken and the other
-// token APIs (tokens are refused anyway), AlterReplicaLogDirs,
-// DescribeProducers, OffsetDelete's topics, and the authorized-operations
+// token APIs (tokens are refused anyway), and the authorized-operations
 // bit sets of Metadata/DescribeGroups/DescribeCluster (answered as before).
 
 func (a *KafkaApis) authorizeOp(r *network.Request, op, resourceType int8, name string) bool {
@@ -364,7 +363,20 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		}
 		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpRead, t) }, topicAuthFailed)
 	case *kmsg.OffsetDeleteRequest:
-		return a.groupOp(req, body.Group, zkutil.OpDelete)
+		if !a.authorizeOp(req, zkutil.OpDelete, zkutil.ResourceGroup, body.Group) {
+			return errorResponse(body, kerr.GroupAuthorizationFailed.Code), nil
+		}
+		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpRead, t) }, topicAuthFailed)
+	case *kmsg.DescribeProducersRequest:
+		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpRead, t) }, topicAuthFailed)
+	case *kmsg.AlterReplicaLogDirsRequest:
+		if !a.authorizeCluster(req, zkutil.OpAlter) {
+			resp := body.ResponseKind()
+			for _, d := range body.Dirs {
+				addPartitionErrors(resp, "Topics", reflect.ValueOf(d.Topics), clusterAuthFailed)
+			}
+			return resp, nil
+		}
 	case *kmsg.OffsetFetchRequest:
 		if !a.authorizeOp(req, zkutil.OpDescribe, zkutil.ResourceGroup, body.Group) {
 			return errorResponse(body, kerr.GroupAuthorizationFailed.Code), nil
