@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -273,9 +274,21 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 	// Topic data.
 	case *kmsg.ProduceRequest:
 		if body.TransactionID != nil && !a.authorizeOp(req, zkutil.OpWrite, zkutil.ResourceTransactionalID, *body.TransactionID) {
+			if body.Acks == 0 {
+				return nil, fmt.Errorf("acks=0 produce: %s", kerr.TransactionalIDAuthorizationFailed.Message)
+			}
 			resp := body.ResponseKind()
 			addPartitionErrors(resp, "Topics", reflect.ValueOf(body.Topics), kerr.TransactionalIDAuthorizationFailed.Code)
 			return resp, nil
+		}
+		if body.Acks == 0 {
+			// No response to carry the error: 2.8 closes the connection.
+			for _, t := range body.Topics {
+				if !a.authorizeTopic(req, zkutil.OpWrite, t.Topic) {
+					return nil, fmt.Errorf("acks=0 produce to %s: %s", t.Topic, kerr.TopicAuthorizationFailed.Message)
+				}
+			}
+			return a.handle(req)
 		}
 		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpWrite, t) }, topicAuthFailed)
 	case *kmsg.FetchRequest:
@@ -309,8 +322,16 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 	case *kmsg.CreatePartitionsRequest:
 		return a.withDeniedTopicNames(req, "Topics", func(t string) bool { return a.authorizeTopic(req, zkutil.OpAlter, t) }, topicAuthFailed)
 	case *kmsg.DeleteTopicsRequest:
-		if len(body.Topics) > 0 {
-			return a.withDeniedTopicNames(req, "Topics", func(t string) bool { return a.authorizeTopic(req, zkutil.OpDelete, t) }, topicAuthFailed)
+		if len(body.Topics) > 0 { // v6: names or topic ids
+			for i := range body.Topics {
+				if body.Topics[i].Topic == nil {
+					if n, ok := a.cache.TopicName(body.Topics[i].TopicID); ok {
+						body.Topics[i].Topic = &n
+					}
+				}
+			}
+			// An unknown id (no name) is left to the handler: UNKNOWN_TOPIC_ID.
+			return a.withDeniedTopicNames(req, "Topics", func(t string) bool { return t == "" || a.authorizeTopic(req, zkutil.OpDelete, t) }, topicAuthFailed)
 		}
 		var keep, denied []string
 		for _, t := range body.TopicNames {
