@@ -464,7 +464,9 @@ func TestKafkaGoClient(t *testing.T) {
 		t.Errorf("Metadata: controller %d, %d brokers, cluster id %q, topics %+v", md.Controller.ID, len(md.Brokers), md.ClusterID, md.Topics)
 	}
 
-	w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, BatchTimeout: 5 * time.Millisecond}
+	// RequireAll: the Writer's default is acks=0, after which the records
+	// may not be appended yet when ListOffsets arrives on another connection.
+	w := &kafka.Writer{Addr: kafka.TCP(c.Bootstrap()), Topic: topic, BatchTimeout: 5 * time.Millisecond, RequiredAcks: kafka.RequireAll}
 	if err := w.WriteMessages(ctx, kafka.Message{Value: []byte("a")}, kafka.Message{Value: []byte("b")}, kafka.Message{Value: []byte("c")}); err != nil {
 		t.Fatalf("WriteMessages: %v", err)
 	}

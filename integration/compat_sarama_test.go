@@ -157,6 +157,7 @@ func TestSaramaSyncProducerAcksAndCodecs(t *testing.T) {
 
 	type sent struct{ key, value, hdr string }
 	var all []sent
+	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
 	for _, a := range acksLevels {
 		for _, codec := range codecs {
 			cfg := saramaConfig(sarama.V2_8_0_0)
@@ -188,13 +189,21 @@ func TestSaramaSyncProducerAcksAndCodecs(t *testing.T) {
 			if err := prod.Close(); err != nil {
 				t.Errorf("closing producer: %v", err)
 			}
+			if a.acks == sarama.NoResponse {
+				// Nothing confirms an acks=0 append, and the next producer
+				// has its own connection: wait for these records to be in
+				// the log so the expected order holds.
+				waitUntil(t, 10*time.Second, "acks=0 records appended", func() bool {
+					end, err := cl.GetOffset(topic, 0, sarama.OffsetNewest)
+					return err == nil && end >= int64(len(all))
+				})
+			}
 		}
 	}
 	if t.Failed() {
 		t.FailNow()
 	}
 
-	cl := saramaClient(t, c.Bootstrap(), saramaConfig(sarama.V2_8_0_0))
 	// acks=0 gives no confirmation: wait for the log end to cover everything.
 	waitUntil(t, 10*time.Second, "all messages appended", func() bool {
 		end, err := cl.GetOffset(topic, 0, sarama.OffsetNewest)
