@@ -46,10 +46,15 @@ case "$CLASS" in
   kafka.admin.DeleteRecordsCommand) run_tool delete-records "$@" ;;
   kafka.admin.LogDirsCommand) run_tool log-dirs "$@" ;;
   kafka.admin.AclCommand) run_tool acls "$@" ;;
+  kafka.admin.ConfigCommand) run_tool configs "$@" ;;
   kafka.tools.GetOffsetShell) run_tool get-offsets "$@" ;;
   *)
-    echo "Unknown class $CLASS: this broker's tools are kafka.admin.TopicCommand, kafka.tools.ConsoleProducer," >&2
-    echo "kafka.tools.ConsoleConsumer, kafka.admin.ConsumerGroupCommand, kafka.tools.DumpLogSegments," >&2
-    echo "org.apache.kafka.tools.ProducerPerformance, kafka.tools.ConsumerPerformance and kafka.Kafka." >&2
+    echo "Unknown class $CLASS: this broker's tools are kafka.Kafka, kafka.admin.TopicCommand," >&2
+    echo "kafka.tools.ConsoleProducer, kafka.tools.ConsoleConsumer, kafka.admin.ConsumerGroupCommand," >&2
+    echo "kafka.admin.ConfigCommand, kafka.admin.AclCommand, kafka.tools.DumpLogSegments," >&2
+    echo "org.apache.kafka.tools.ProducerPerformance, kafka.tools.ConsumerPerformance," >&2
+    echo "kafka.admin.LeaderElectionCommand, kafka.admin.PreferredReplicaLeaderElectionCommand," >&2
+    echo "kafka.admin.ReassignPartitionsCommand, kafka.admin.DeleteRecordsCommand," >&2
+    echo "kafka.admin.LogDirsCommand and kafka.tools.GetOffsetShell (plus ZooKeeper's QuorumPeerMain and ZooKeeperMain)." >&2
     exit 1 ;;
 esac
