@@ -204,8 +204,16 @@ start_zookeeper() {
 }
 zk_or_died() {
   zk_ok && return 0
-  zk_pid >/dev/null || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
+  started_pid_runs "$ZK_PID_FILE" || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
   return 1
+}
+# started_pid_runs FILE: the process whose PID a start script just wrote is
+# still there. No command-line check here: in its first moments the PID is
+# the start script's forked shell, which has not exec'd the server yet.
+started_pid_runs() {
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }
 
 # node_registered NODE: /brokers/ids/<id> exists (ZooKeeper's dump lists
@@ -225,7 +233,7 @@ node_registered() {
 node_up_or_died() {
   # The PID file appears once the backgrounded start script runs.
   [ -f "$(node_home "$1")/logs/kafkaServer.pid" ] || return 1
-  node_pid "$1" >/dev/null ||
+  started_pid_runs "$(node_home "$1")/logs/kafkaServer.pid" ||
     fail_with_log "$(node_home "$1")/logs/server.log" "$1 exited during startup."
   port_open "$(node_host "$1")" "$PORT" && node_registered "$1"
 }

@@ -32,6 +32,14 @@ alive_pid() {
 }
 zk_pid() { alive_pid "$ZK_PID_FILE" 'QuorumPeerMain'; }
 broker_pid() { alive_pid "$BROKER_PID_FILE" ' kafka\.Kafka '; }
+# started_pid_runs FILE: the process whose PID a start script just wrote is
+# still there. No command-line check here: in its first moments the PID is
+# the start script's forked shell, which has not exec'd the server yet.
+started_pid_runs() {
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
 
 # four_letter CMD sends a ZooKeeper four-letter command and prints the answer.
 four_letter() {
@@ -83,7 +91,7 @@ start_zookeeper() {
 }
 zk_or_died() {
   zk_ok && return 0
-  zk_pid >/dev/null || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
+  started_pid_runs "$ZK_PID_FILE" || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
   return 1
 }
 
@@ -102,7 +110,7 @@ broker_registered() {
 broker_up() { port_open "$BROKER_HOST" "$BROKER_PORT" && broker_registered; }
 broker_or_died() {
   broker_up && return 0
-  broker_pid >/dev/null || fail_with_log "$LOG_DIR/kafkaServer.out" "The broker exited during startup."
+  started_pid_runs "$BROKER_PID_FILE" || fail_with_log "$LOG_DIR/kafkaServer.out" "The broker exited during startup."
   return 1
 }
 
