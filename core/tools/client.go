@@ -103,7 +103,21 @@ func (c *clientConfig) producerOpts(defaultClientID string) ([]kgo.Opt, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch acks := c.get("acks", "1"); acks {
+	// A transactional.id implies idempotence, and idempotence acks=all
+	// unless acks was given (Kafka 2.8's ProducerConfig).
+	txnID := c.get("transactional.id", "")
+	acksDefault := "1"
+	if txnID != "" {
+		if v, set := c.props["enable.idempotence"]; set && !strings.EqualFold(strings.TrimSpace(v), "true") {
+			return nil, fmt.Errorf("Cannot set a transactional.id without also enabling idempotence.")
+		}
+		acksDefault = "all"
+		if a := c.get("acks", "all"); a != "all" && a != "-1" {
+			return nil, fmt.Errorf("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
+		}
+		opts = append(opts, kgo.TransactionalID(txnID))
+	}
+	switch acks := c.get("acks", acksDefault); acks {
 	case "all", "-1":
 		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
 	case "1":
@@ -114,7 +128,7 @@ func (c *clientConfig) producerOpts(defaultClientID string) ([]kgo.Opt, error) {
 		return nil, fmt.Errorf("Invalid value %s for configuration acks: String must be one of: all, -1, 0, 1", acks)
 	}
 	// Kafka 2.8's producer is not idempotent unless asked to be.
-	if !strings.EqualFold(c.get("enable.idempotence", "false"), "true") || c.get("acks", "1") != "all" && c.get("acks", "1") != "-1" {
+	if txnID == "" && (!strings.EqualFold(c.get("enable.idempotence", "false"), "true") || c.get("acks", "1") != "all" && c.get("acks", "1") != "-1") {
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.Dialer(javaSequenceDialer()))
 	}
 	linger, err := c.millis("linger.ms", 0)

@@ -261,6 +261,11 @@ func (e *env) producerPerf(p *argParser, ns *argNamespace) int {
 		payloads = e.perfPayloads(f, ns.get(p, "payloadDelimiter"))
 	}
 	props := e.producerPerfProps(ns, p)
+	if txnMs > 0 {
+		// As Kafka's ProducerPerformance: transactions need idempotence.
+		props["transactional.id"] = ns.get(p, "transactionalId")
+		props["enable.idempotence"] = "true"
+	}
 	cfg := &clientConfig{props: props, stderr: e.stderr}
 	cfg.logPrefix = "[Producer clientId=" + cfg.get("client.id", "producer-1") + "]"
 	opts, err := cfg.producerOpts("producer-1")
@@ -268,9 +273,6 @@ func (e *env) producerPerf(p *argParser, ns *argNamespace) int {
 		e.javaException("org.apache.kafka.common.config.ConfigException", err.Error())
 	}
 	opts = append(opts, kgo.AllowAutoTopicCreation(), kgo.UnknownTopicRetries(-1))
-	if txnMs > 0 {
-		opts = append(opts, kgo.TransactionalID(ns.get(p, "transactionalId")))
-	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		e.javaException("org.apache.kafka.common.KafkaException", err.Error())
