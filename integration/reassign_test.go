@@ -78,10 +78,21 @@ func TestReassignPartitions(t *testing.T) {
 	waitPartitions(t, all, topic, 1, "on brokers 2,3", func(p kadm.PartitionDetail) bool {
 		return joinIDs(p.Replicas) == "2,3" && len(p.ISR) == 2 && !containsInt32(p.ISR, 1)
 	})
-	out, _, _ = Kafka(t, "topics", "--bootstrap-server", all, "--describe", "--topic", topic)
-	// The ISR lists replicas in the order they caught up, as in Kafka.
-	if !strings.Contains(out, "\tReplicas: 2,3\tIsr: 2,3\n") && !strings.Contains(out, "\tReplicas: 2,3\tIsr: 3,2\n") {
-		t.Errorf("describe after reassignment:\n%s", out)
+	// The ISR lists replicas in the order they caught up, as in Kafka. The
+	// tool may ask a broker whose metadata has not caught up yet: retry.
+	moved := func(out string) bool {
+		return strings.Contains(out, "\tReplicas: 2,3\tIsr: 2,3\n") || strings.Contains(out, "\tReplicas: 2,3\tIsr: 3,2\n")
+	}
+	for end := time.Now().Add(15 * time.Second); ; {
+		out, _, _ = Kafka(t, "topics", "--bootstrap-server", all, "--describe", "--topic", topic)
+		if moved(out) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Errorf("describe after reassignment:\n%s", out)
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 	out, errOut, code = Kafka(t, "reassign-partitions", "--bootstrap-server", all, "--list")
 	expectTool(t, "--list", out, errOut, code, "No partition reassignments found.\n", 0)
