@@ -306,8 +306,20 @@ func TestDeleteRecordsReplicated(t *testing.T) {
 	waitPartitions(t, rest, topic, 1, "led by another broker", func(p kadm.PartitionDetail) bool {
 		return p.Leader >= 0 && p.Leader != leader
 	})
-	starts, err := kadmClient(t, rest).ListStartOffsets(testContext(t, 30*time.Second), topic)
-	if o, _ := starts.Lookup(topic, 0); err != nil || o.Err != nil || o.Offset != 100 {
-		t.Errorf("earliest offset on the new leader: %+v %v", o, err)
+	// A fresh client per try: one that read metadata just before the
+	// change may still dial the stopped broker.
+	var last string
+	for end := time.Now().Add(30 * time.Second); ; {
+		starts, err := kadmClient(t, rest).ListStartOffsets(testContext(t, 10*time.Second), topic)
+		o, _ := starts.Lookup(topic, 0)
+		if err == nil && o.Err == nil && o.Offset == 100 {
+			break
+		}
+		last = fmt.Sprintf("%+v %v", o, err)
+		if time.Now().After(end) {
+			t.Errorf("earliest offset on the new leader: %s", last)
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
