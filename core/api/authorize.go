@@ -164,6 +164,36 @@ func (a *KafkaApis) withDeniedPartitions(req *network.Request, allowed func(stri
 	return resp, nil
 }
 
+// withDeniedGroups answers a request naming groups: the groups the
+// principal may apply op to are handled as usual (none: an empty response
+// of the request's version), and deny adds a GROUP_AUTHORIZATION_FAILED
+// entry for each other one.
+func (a *KafkaApis) withDeniedGroups(req *network.Request, op int8, groups *[]string, deny func(resp kmsg.Response, group string)) (kmsg.Response, error) {
+	var keep, denied []string
+	for _, g := range *groups {
+		if a.authorizeOp(req, op, zkutil.ResourceGroup, g) {
+			keep = append(keep, g)
+		} else {
+			denied = append(denied, g)
+		}
+	}
+	if len(denied) == 0 {
+		return a.handle(req)
+	}
+	*groups = keep
+	resp := req.Body.ResponseKind()
+	if len(keep) > 0 {
+		var err error
+		if resp, err = a.handle(req); err != nil {
+			return resp, err
+		}
+	}
+	for _, g := range denied {
+		deny(resp, g)
+	}
+	return resp, nil
+}
+
 func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error) {
 	topicAuthFailed := kerr.TopicAuthorizationFailed.Code
 	clusterAuthFailed := kerr.ClusterAuthorizationFailed.Code
@@ -417,32 +447,12 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		}
 		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpDescribe, t) }, topicAuthFailed)
 	case *kmsg.DescribeGroupsRequest:
-		var keep, denied []string
-		for _, g := range body.Groups {
-			if a.authorizeOp(req, zkutil.OpDescribe, zkutil.ResourceGroup, g) {
-				keep = append(keep, g)
-			} else {
-				denied = append(denied, g)
-			}
-		}
-		if len(denied) == 0 {
-			return a.handle(req)
-		}
-		body.Groups = keep
-		var resp kmsg.Response = body.ResponseKind()
-		if len(keep) > 0 {
-			var err error
-			if resp, err = a.handle(req); err != nil {
-				return resp, err
-			}
-		}
-		r := resp.(*kmsg.DescribeGroupsResponse)
-		for _, g := range denied {
+		return a.withDeniedGroups(req, zkutil.OpDescribe, &body.Groups, func(resp kmsg.Response, g string) {
+			r := resp.(*kmsg.DescribeGroupsResponse)
 			rg := kmsg.NewDescribeGroupsResponseGroup()
 			rg.Group, rg.ErrorCode = g, kerr.GroupAuthorizationFailed.Code
 			r.Groups = append(r.Groups, rg)
-		}
-		return resp, nil
+		})
 	case *kmsg.ListGroupsRequest:
 		if a.authorizer.Allowed(req.Principal, req.ClientHost, zkutil.OpDescribe, zkutil.ResourceCluster, zkutil.ClusterResourceName) {
 			return a.handle(req)
@@ -459,32 +469,12 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		}
 		return resp, err
 	case *kmsg.DeleteGroupsRequest:
-		var keep, denied []string
-		for _, g := range body.Groups {
-			if a.authorizeOp(req, zkutil.OpDelete, zkutil.ResourceGroup, g) {
-				keep = append(keep, g)
-			} else {
-				denied = append(denied, g)
-			}
-		}
-		if len(denied) == 0 {
-			return a.handle(req)
-		}
-		body.Groups = keep
-		var resp kmsg.Response = body.ResponseKind()
-		if len(keep) > 0 {
-			var err error
-			if resp, err = a.handle(req); err != nil {
-				return resp, err
-			}
-		}
-		r := resp.(*kmsg.DeleteGroupsResponse)
-		for _, g := range denied {
+		return a.withDeniedGroups(req, zkutil.OpDelete, &body.Groups, func(resp kmsg.Response, g string) {
+			r := resp.(*kmsg.DeleteGroupsResponse)
 			rg := kmsg.NewDeleteGroupsResponseGroup()
 			rg.Group, rg.ErrorCode = g, kerr.GroupAuthorizationFailed.Code
 			r.Groups = append(r.Groups, rg)
-		}
-		return resp, nil
+		})
 
 	// Producers and transactions.
 	case *kmsg.InitProducerIDRequest:
