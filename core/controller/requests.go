@@ -3,6 +3,7 @@ package controller
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 	"github.com/gokafka/kafka/zkutil"
 )
 
@@ -46,7 +47,7 @@ func (c *KafkaController) leaderAndIsrRequest(brokerID int32, tps []zkutil.Topic
 	leaders := make(map[int32]bool)
 	for _, tp := range tps {
 		s := c.ctx.states[tp]
-		i := topicSlot(byTopic, tp.Topic, func() int {
+		i := reqtopics.Slot(byTopic, tp.Topic, func() int {
 			ts := kmsg.NewLeaderAndISRRequestTopicState()
 			ts.Topic = tp.Topic
 			ts.TopicID = topicIDBytes(c.ctx.assignments[tp.Topic].TopicID)
@@ -117,7 +118,7 @@ func (c *KafkaController) updateMetadataRequest(brokerID int32, tps []zkutil.Top
 		if !ok {
 			continue
 		}
-		i := topicSlot(byTopic, tp.Topic, func() int {
+		i := reqtopics.Slot(byTopic, tp.Topic, func() int {
 			ts := kmsg.NewUpdateMetadataRequestTopicState()
 			ts.Topic = tp.Topic
 			ts.TopicID = topicIDBytes(c.ctx.assignments[tp.Topic].TopicID)
@@ -172,7 +173,7 @@ func (c *KafkaController) sendStopReplica(brokerID int32, tps []zkutil.TopicPart
 	req.BrokerEpoch = c.ctx.liveBrokers[brokerID].Epoch
 	byTopic := make(map[string]int)
 	for _, tp := range tps {
-		i := topicSlot(byTopic, tp.Topic, func() int {
+		i := reqtopics.Slot(byTopic, tp.Topic, func() int {
 			t := kmsg.NewStopReplicaRequestTopic()
 			t.Topic = tp.Topic
 			req.Topics = append(req.Topics, t)
@@ -208,16 +209,4 @@ func securityProtocolCode(name string) int16 {
 		return 3
 	}
 	return 0
-}
-
-// topicSlot returns the position of topic's entry in a request being
-// built, creating the entry with add (which returns its position) the
-// first time the topic is seen.
-func topicSlot(index map[string]int, topic string, add func() int) int {
-	if i, ok := index[topic]; ok {
-		return i
-	}
-	i := add()
-	index[topic] = i
-	return i
 }

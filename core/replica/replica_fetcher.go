@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/network"
 )
@@ -170,7 +171,7 @@ func (f *ReplicaFetcher) truncate(parts []followerFetchState) error {
 		if l == nil {
 			continue
 		}
-		i := topicSlot(byTopic, s.tp.Topic, func() int {
+		i := reqtopics.Slot(byTopic, s.tp.Topic, func() int {
 			t := kmsg.NewOffsetForLeaderEpochRequestTopic()
 			t.Topic = s.tp.Topic
 			req.Topics = append(req.Topics, t)
@@ -241,7 +242,7 @@ func (f *ReplicaFetcher) fetch(parts []followerFetchState) error {
 		if l == nil {
 			continue
 		}
-		i := topicSlot(byTopic, s.tp.Topic, func() int {
+		i := reqtopics.Slot(byTopic, s.tp.Topic, func() int {
 			t := kmsg.NewFetchRequestTopic()
 			t.Topic = s.tp.Topic
 			req.Topics = append(req.Topics, t)
@@ -331,16 +332,4 @@ func (f *ReplicaFetcher) handleOutOfRange(tp TopicPartition, leo int64, p kmsg.F
 			f.log.Errorf("Error resetting %s: %v", tp, err)
 		}
 	}
-}
-
-// topicSlot returns the position of topic's entry in a request being
-// built, creating the entry with add (which returns its position) the
-// first time the topic is seen.
-func topicSlot(index map[string]int, topic string, add func() int) int {
-	if i, ok := index[topic]; ok {
-		return i
-	}
-	i := add()
-	index[topic] = i
-	return i
 }

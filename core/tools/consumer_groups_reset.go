@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 )
 
 // The --reset-offsets and --delete-offsets actions of kafka-consumer-groups.
@@ -407,14 +409,12 @@ func (s *groupService) commitOffsets(group string, plan *resetPlan) error {
 	req.Group, req.Generation, req.MemberID = group, -1, ""
 	byTopic := map[string]int{}
 	for _, tp := range plan.order {
-		i, ok := byTopic[tp.topic]
-		if !ok {
+		i := reqtopics.Slot(byTopic, tp.topic, func() int {
 			t := kmsg.NewOffsetCommitRequestTopic()
 			t.Topic = tp.topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[tp.topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewOffsetCommitRequestTopicPartition()
 		p.Partition, p.Offset = tp.partition, plan.offsets[tp]
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, p)
@@ -453,14 +453,12 @@ func (s *groupService) deleteOffsets() error {
 	req.Group = group
 	byTopic := map[string]int{}
 	for _, tp := range tps {
-		i, ok := byTopic[tp.topic]
-		if !ok {
+		i := reqtopics.Slot(byTopic, tp.topic, func() int {
 			t := kmsg.NewOffsetDeleteRequestTopic()
 			t.Topic = tp.topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[tp.topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewOffsetDeleteRequestTopicPartition()
 		p.Partition = tp.partition
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, p)

@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 )
 
 // kafka-delete-records.sh (Kafka 2.8 DeleteRecordsCommand): move the log
@@ -103,14 +105,12 @@ func deleteRecords(ctx context.Context, cl *kgo.Client, rs []recordsToDelete) ma
 	req.TimeoutMillis = deleteRecordsTimeoutMs
 	byTopic := map[string]int{}
 	for _, r := range rs {
-		i, ok := byTopic[r.tp.topic]
-		if !ok {
+		i := reqtopics.Slot(byTopic, r.tp.topic, func() int {
 			t := kmsg.NewDeleteRecordsRequestTopic()
 			t.Topic = r.tp.topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[r.tp.topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewDeleteRecordsRequestTopicPartition()
 		p.Partition, p.Offset = r.tp.partition, r.offset
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, p)

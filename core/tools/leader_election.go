@@ -11,6 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 )
 
 // kafka-leader-election.sh (Kafka 2.8 LeaderElectionCommand) and the
@@ -166,14 +168,12 @@ func electLeaders(e *env, cl *kgo.Client, kind electionType, partitions []topicP
 		byTopic := map[string]int{}
 		req.Topics = []kmsg.ElectLeadersRequestTopic{}
 		for _, tp := range partitions {
-			i, ok := byTopic[tp.topic]
-			if !ok {
+			i := reqtopics.Slot(byTopic, tp.topic, func() int {
 				t := kmsg.NewElectLeadersRequestTopic()
 				t.Topic = tp.topic
 				req.Topics = append(req.Topics, t)
-				i = len(req.Topics) - 1
-				byTopic[tp.topic] = i
-			}
+				return len(req.Topics) - 1
+			})
 			req.Topics[i].Partitions = append(req.Topics[i].Partitions, tp.partition)
 		}
 	}

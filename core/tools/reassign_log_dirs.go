@@ -9,6 +9,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 )
 
 // The "log_dirs" half of kafka-reassign-partitions.sh: moving replicas
@@ -197,14 +199,12 @@ func (s *reassignService) replicaLogDirStates(dirs []replicaLogDir) (map[replica
 		req := kmsg.NewPtrDescribeLogDirsRequest()
 		byTopic := map[string]int{}
 		for _, r := range rs {
-			i, ok := byTopic[r.tp.topic]
-			if !ok {
+			i := reqtopics.Slot(byTopic, r.tp.topic, func() int {
 				t := kmsg.NewDescribeLogDirsRequestTopic()
 				t.Topic = r.tp.topic
 				req.Topics = append(req.Topics, t)
-				i = len(req.Topics) - 1
-				byTopic[r.tp.topic] = i
-			}
+				return len(req.Topics) - 1
+			})
 			req.Topics[i].Partitions = append(req.Topics[i].Partitions, r.tp.partition)
 		}
 		ctx, cancel := withTimeout(s.timeout)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gokafka/kafka/core/admin"
+	"github.com/gokafka/kafka/core/internal/reqtopics"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -418,14 +419,12 @@ func (s *reassignService) ongoingReassignments(partitions []topicPartition) (map
 		byTopic := map[string]int{}
 		req.Topics = []kmsg.ListPartitionReassignmentsRequestTopic{}
 		for _, tp := range partitions {
-			i, ok := byTopic[tp.topic]
-			if !ok {
+			i := reqtopics.Slot(byTopic, tp.topic, func() int {
 				t := kmsg.NewListPartitionReassignmentsRequestTopic()
 				t.Topic = tp.topic
 				req.Topics = append(req.Topics, t)
-				i = len(req.Topics) - 1
-				byTopic[tp.topic] = i
-			}
+				return len(req.Topics) - 1
+			})
 			req.Topics[i].Partitions = append(req.Topics[i].Partitions, tp.partition)
 		}
 	}
@@ -454,14 +453,12 @@ func (s *reassignService) alterReassignments(targets map[topicPartition][]int32)
 	byTopic := map[string]int{}
 	tps := sortedKeys(targets)
 	for _, tp := range tps {
-		i, ok := byTopic[tp.topic]
-		if !ok {
+		i := reqtopics.Slot(byTopic, tp.topic, func() int {
 			t := kmsg.NewAlterPartitionAssignmentsRequestTopic()
 			t.Topic = tp.topic
 			req.Topics = append(req.Topics, t)
-			i = len(req.Topics) - 1
-			byTopic[tp.topic] = i
-		}
+			return len(req.Topics) - 1
+		})
 		p := kmsg.NewAlterPartitionAssignmentsRequestTopicPartition()
 		p.Partition = tp.partition
 		p.Replicas = targets[tp]
