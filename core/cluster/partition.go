@@ -222,34 +222,27 @@ func (p *Partition) prefix() string {
 // leads the partition. acks=-1 requires the ISR to have at least
 // min.insync.replicas members.
 func (p *Partition) AppendRecordsToLeader(records []byte, requiredAcks int16) (klog.AppendResult, error) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.state.Leader != p.brokerID || p.plog == nil {
-		return klog.AppendResult{}, ErrNotLeader
-	}
-	if requiredAcks == -1 && len(p.state.Isr) < p.minInsync {
-		return klog.AppendResult{}, ErrNotEnoughReplicas
-	}
-	if err := p.policy.checkRecords(records, p.String()); err != nil {
-		return klog.AppendResult{}, err
-	}
-	res, err := p.plog.Append(records, p.state.LeaderEpoch)
-	if err != nil {
-		return res, err
-	}
-	if p.maybeIncrementHighWatermarkLocked() && p.onHighWatermark != nil {
-		p.onHighWatermark()
-	}
-	// Followers parked on this partition need the new records to move the
-	// high watermark; consumers need the moved watermark.
-	p.wakeWatchers()
-	return res, nil
+	return p.appendToLeader(requiredAcks, func(l *klog.Log, leaderEpoch int32) (klog.AppendResult, error) {
+		if err := p.policy.checkRecords(records, p.String()); err != nil {
+			return klog.AppendResult{}, err
+		}
+		return l.Append(records, leaderEpoch)
+	})
 }
 
 // AppendControlMarkerToLeader writes a transaction marker (WriteTxnMarkers)
 // when this broker leads the partition, with the checks of a leader
 // append with acks=requiredAcks.
 func (p *Partition) AppendControlMarkerToLeader(producerID int64, producerEpoch int16, commit bool, coordinatorEpoch int32, requiredAcks int16) (klog.AppendResult, error) {
+	return p.appendToLeader(requiredAcks, func(l *klog.Log, leaderEpoch int32) (klog.AppendResult, error) {
+		return l.AppendControlMarker(producerID, producerEpoch, commit, coordinatorEpoch, leaderEpoch)
+	})
+}
+
+// appendToLeader runs write under the leader checks every leader append
+// shares, then moves the high watermark and wakes the parked requests:
+// followers need the new records to advance it, consumers the moved mark.
+func (p *Partition) appendToLeader(requiredAcks int16, write func(l *klog.Log, leaderEpoch int32) (klog.AppendResult, error)) (klog.AppendResult, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.state.Leader != p.brokerID || p.plog == nil {
@@ -258,7 +251,7 @@ func (p *Partition) AppendControlMarkerToLeader(producerID int64, producerEpoch 
 	if requiredAcks == -1 && len(p.state.Isr) < p.minInsync {
 		return klog.AppendResult{}, ErrNotEnoughReplicas
 	}
-	res, err := p.plog.AppendControlMarker(producerID, producerEpoch, commit, coordinatorEpoch, p.state.LeaderEpoch)
+	res, err := write(p.plog, p.state.LeaderEpoch)
 	if err != nil {
 		return res, err
 	}
