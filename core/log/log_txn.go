@@ -160,7 +160,7 @@ func (l *Log) replayProducerState(ps *producerState, from, to int64) error {
 // producer state. For a single client batch that repeats one of the
 // producer's last five, dup is the first copy. Caller holds mu.
 func (l *Log) validateProducers(records []byte, o appendOrigin, batches int) (dup *batchMetadata, err error) {
-	tp := l.TopicPartition().String()
+	tp := l.TopicPartition() // formatted only into errors: no per-append Sprintf
 	for off := 0; off < len(records); {
 		b := record.Batch(records[off:])
 		off += b.Size()

@@ -221,7 +221,7 @@ func (s *producerState) findDuplicate(b record.Batch) (batchMetadata, bool) {
 
 // validateData checks a data batch before it is appended (Kafka's
 // ProducerAppendInfo.appendDataBatch checks).
-func (s *producerState) validateData(b record.Batch, o appendOrigin, tp string) error {
+func (s *producerState) validateData(b record.Batch, o appendOrigin, tp TopicPartition) error {
 	pid := b.ProducerID()
 	if pid < 0 || o == originReplication {
 		return nil
@@ -254,7 +254,7 @@ func (s *producerState) validateData(b record.Batch, o appendOrigin, tp string) 
 }
 
 // validateMarker checks a transaction marker before it is appended.
-func (s *producerState) validateMarker(pid int64, epoch int16, coordinatorEpoch int32, tp string) error {
+func (s *producerState) validateMarker(pid int64, epoch int16, coordinatorEpoch int32, tp TopicPartition) error {
 	e := s.producers[pid]
 	if e == nil {
 		return nil
