@@ -384,19 +384,25 @@ func (c *LogCleaner) writeCheckpointLocked(dir string) {
 	}
 }
 
+// abortAndWaitLocked marks a clean of tp in progress as aborted and waits
+// until the cleaner has let go of it. Caller holds c.mu.
+func (c *LogCleaner) abortAndWaitLocked(tp TopicPartition) {
+	for {
+		st := c.inProgress[tp]
+		if st == nil {
+			return
+		}
+		st.aborted = true
+		c.changed.Wait()
+	}
+}
+
 // abortCleaning stops any clean of tp, waits for it to end and forgets
 // its checkpoint (the log is being deleted).
 func (c *LogCleaner) abortCleaning(tp TopicPartition, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for {
-		st := c.inProgress[tp]
-		if st == nil {
-			break
-		}
-		st.aborted = true
-		c.changed.Wait()
-	}
+	c.abortAndWaitLocked(tp)
 	delete(c.uncleanable, tp)
 	if ck := c.checkpoints[dir]; ck != nil {
 		if _, ok := ck[tp]; ok {

@@ -722,14 +722,7 @@ func syncTree(dir string) error {
 func (c *LogCleaner) pauseCleaning(tp TopicPartition) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for {
-		st := c.inProgress[tp]
-		if st == nil {
-			break
-		}
-		st.aborted = true
-		c.changed.Wait()
-	}
+	c.abortAndWaitLocked(tp)
 	c.inProgress[tp] = &cleaningState{aborted: true}
 }
 
