@@ -270,8 +270,18 @@ func (a *KafkaApis) alterBrokerConfigs(name string, props map[string]string, val
 	if err := a.zk.SetOrCreateEntityConfig(zkutil.ConfigTypeBroker, entity, props); err != nil {
 		return err
 	}
-	return a.zk.CreateConfigChangeNotification(zkutil.ConfigTypeBroker + "/" + entity)
+	if err := a.zk.CreateConfigChangeNotification(zkutil.ConfigTypeBroker + "/" + entity); err != nil {
+		return err
+	}
+	if a.brokerConfigStored != nil {
+		a.brokerConfigStored(entity)
+	}
+	return nil
 }
+
+// OnBrokerConfigStored sets what runs after a broker config change is
+// stored and announced: the broker applies it before it answers.
+func (a *KafkaApis) OnBrokerConfigStored(f func(entity string)) { a.brokerConfigStored = f }
 
 // SetDynamicBrokerConfig switches broker describes to the dynamic view and
 // enables broker AlterConfigs.

@@ -90,8 +90,11 @@ type KafkaApis struct {
 	// authorizer checks ACLs (SetAuthorizer); nil: no authorizer, every
 	// request is allowed and the ACL APIs answer SECURITY_DISABLED.
 	authorizer *authorizer.AclAuthorizer
-	done       <-chan struct{}
-	log        *logrus.Entry
+	// brokerConfigStored applies a stored broker config change on this
+	// broker (OnBrokerConfigStored); nil: only the notification does.
+	brokerConfigStored func(entity string)
+	done               <-chan struct{}
+	log                *logrus.Entry
 }
 
 // NewKafkaApis wires the handlers to the broker's components. done is

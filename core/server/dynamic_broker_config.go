@@ -26,6 +26,9 @@ type DynamicBrokerConfig struct {
 	brokerID int32
 	log      *logrus.Entry
 
+	// loadMu makes each Load read and install as one step, so a Load that
+	// read older znodes cannot install them over a later one's.
+	loadMu    sync.Mutex
 	mu        sync.RWMutex
 	perBroker map[string]string
 	defaults  map[string]string
@@ -60,6 +63,8 @@ func (d *DynamicBrokerConfig) Current() *KafkaConfig {
 // Load re-reads both broker config znodes and rebuilds the effective
 // configuration; an invalid stored set leaves the previous one in force.
 func (d *DynamicBrokerConfig) Load(zk *zkutil.Client) error {
+	d.loadMu.Lock()
+	defer d.loadMu.Unlock()
 	perBroker, err := zk.GetEntityConfig(zkutil.ConfigTypeBroker, strconv.Itoa(int(d.brokerID)))
 	if err != nil {
 		return err
@@ -193,6 +198,7 @@ func (s *KafkaServer) wireDynamicConfig() {
 		func(overrides map[string]string) []api.ConfigEntry {
 			return toAPIEntries(d.Current().DescribeTopicConfigs(overrides))
 		})
+	s.apis.OnBrokerConfigStored(s.applyBrokerConfigChange)
 }
 
 // startConfigChangeListener follows /config/changes: topic changes are
@@ -200,25 +206,33 @@ func (s *KafkaServer) wireDynamicConfig() {
 // the dynamic configs and re-apply every hosted topic's config.
 func (s *KafkaServer) startConfigChangeListener() {
 	l := NewConfigChangeListener(s.zk, s.replicas, s.done)
-	l.OnBrokerChange(func(entity string) {
-		if entity != brokerDefaultEntity && entity != strconv.Itoa(int(s.brokerID)) {
-			return
-		}
-		if err := s.dynamic.Load(s.zk); err != nil {
-			s.log.Errorf("%sCannot apply dynamic broker configs: %v", s.prefix(), err)
-			return
-		}
-		seen := map[string]bool{}
-		for _, p := range s.replicas.Partitions() {
-			if seen[p.Topic] {
-				continue
-			}
-			seen[p.Topic] = true
-			if err := s.replicas.RefreshTopicConfig(p.Topic); err != nil {
-				s.log.Errorf("%sError applying the configuration of topic %s: %v", s.prefix(), p.Topic, err)
-			}
-		}
-	})
+	l.OnBrokerChange(s.applyBrokerConfigChange)
 	s.watchQuotaConfigs(l)
 	l.Start()
+}
+
+// applyBrokerConfigChange reloads the dynamic configs when entity is this
+// broker or the cluster default and re-applies every hosted topic's config.
+// The notification listener calls it on every broker; the broker that
+// stored the change also calls it before answering AlterConfigs, so a
+// client that alters a broker config and then acts on it (as
+// kafka-reassign-partitions does with its throttles) finds it in effect.
+func (s *KafkaServer) applyBrokerConfigChange(entity string) {
+	if entity != brokerDefaultEntity && entity != strconv.Itoa(int(s.brokerID)) {
+		return
+	}
+	if err := s.dynamic.Load(s.zk); err != nil {
+		s.log.Errorf("%sCannot apply dynamic broker configs: %v", s.prefix(), err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, p := range s.replicas.Partitions() {
+		if seen[p.Topic] {
+			continue
+		}
+		seen[p.Topic] = true
+		if err := s.replicas.RefreshTopicConfig(p.Topic); err != nil {
+			s.log.Errorf("%sError applying the configuration of topic %s: %v", s.prefix(), p.Topic, err)
+		}
+	}
 }
