@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gokafka/kafka/zkutil/zktest"
 )
@@ -28,7 +30,48 @@ func StartClusterN(t testing.TB, n int, props map[string]string) *Cluster {
 	for id := 1; id <= n; id++ {
 		c.Brokers = append(c.Brokers, StartBroker(t, c.ZK, id, props))
 	}
+	c.waitAllListed()
 	return c
+}
+
+// waitAllListed waits until every broker's Metadata lists all the
+// brokers. A broker is ready once it lists itself, but topics created
+// before the controller's metadata has every broker would be assigned to
+// fewer brokers than the test started.
+func (c *Cluster) waitAllListed() {
+	c.t.Helper()
+	deadline := time.Now().Add(brokerStartTimeout)
+	for _, b := range c.Brokers {
+		for {
+			err := brokerListsAll(b.Addr(), len(c.Brokers))
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.t.Fatalf("broker %d: %v", b.ID, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+func brokerListsAll(addr string, n int) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	md := kmsg.NewPtrMetadataRequest()
+	md.Version = 1
+	md.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := RoundTrip(conn, md, 1, 2*time.Second)
+	if err != nil {
+		return fmt.Errorf("Metadata: %w", err)
+	}
+	if got := len(resp.(*kmsg.MetadataResponse).Brokers); got != n {
+		return fmt.Errorf("Metadata lists %d of %d brokers", got, n)
+	}
+	return nil
 }
 
 // bootstrapOf lists the addresses of the running brokers.
