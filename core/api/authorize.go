@@ -21,8 +21,10 @@ import (
 // afterwards (strip and merge), so the handlers stay authorization-free.
 //
 // Not checked (served as with allow): CreateDelegationToken and the other
-// token APIs (tokens are refused anyway), and the authorized-operations
-// bit sets of Metadata/DescribeGroups/DescribeCluster (answered as before).
+// token APIs (tokens are refused anyway). DescribeCluster is not checked
+// either: 2.8 answers it to anyone. The authorized-operations bit sets of
+// Metadata/DescribeGroups/DescribeCluster are computed by the handlers
+// (authorized_ops.go).
 
 func (a *KafkaApis) authorizeOp(r *network.Request, op, resourceType int8, name string) bool {
 	return a.authorizer.Authorize(r.Principal, r.ClientHost, op, resourceType, name, kmsg.NameForKey(r.Header.APIKey))
@@ -226,7 +228,7 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 		}
 
 	// Cluster-level admin APIs.
-	case *kmsg.DescribeClusterRequest, *kmsg.ListPartitionReassignmentsRequest:
+	case *kmsg.ListPartitionReassignmentsRequest:
 		if !a.authorizeCluster(req, zkutil.OpDescribe) {
 			return errorResponse(req.Body, clusterAuthFailed), nil
 		}

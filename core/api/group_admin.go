@@ -1,16 +1,13 @@
 package api
 
 import (
-	"math"
-
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/zkutil"
 )
 
-// groupAuthorizedOperations is READ, DELETE and DESCRIBE as a bit field:
-// what a broker without an authorizer allows on a group.
-const groupAuthorizedOperations int32 = 1<<3 | 1<<6 | 1<<8
-
-func (a *KafkaApis) handleDescribeGroups(body *kmsg.DescribeGroupsRequest) kmsg.Response {
+func (a *KafkaApis) handleDescribeGroups(req *network.Request, body *kmsg.DescribeGroupsRequest) kmsg.Response {
 	resp := body.ResponseKind().(*kmsg.DescribeGroupsResponse)
 	for _, id := range body.Groups {
 		rg := kmsg.NewDescribeGroupsResponseGroup()
@@ -24,9 +21,10 @@ func (a *KafkaApis) handleDescribeGroups(body *kmsg.DescribeGroupsRequest) kmsg.
 			rm.ProtocolMetadata, rm.MemberAssignment = m.Metadata, m.Assignment
 			rg.Members = append(rg.Members, rm)
 		}
-		rg.AuthorizedOperations = math.MinInt32
+		// 2.8 computes the bits only for groups described without error
+		// (the flag is decoded from v3 on); others keep Int.MinValue.
 		if body.IncludeAuthorizedOperations && code == 0 {
-			rg.AuthorizedOperations = groupAuthorizedOperations
+			rg.AuthorizedOperations = a.authorizedOperations(req, zkutil.ResourceGroup, id)
 		}
 		resp.Groups = append(resp.Groups, rg)
 	}

@@ -124,7 +124,7 @@ func (a *KafkaApis) handleGroupAPI(req *network.Request) kmsg.Response {
 	case *kmsg.OffsetFetchRequest:
 		return a.handleOffsetFetch(body)
 	case *kmsg.DescribeGroupsRequest:
-		return a.handleDescribeGroups(body)
+		return a.handleDescribeGroups(req, body)
 	case *kmsg.ListGroupsRequest:
 		return a.handleListGroups(body)
 	case *kmsg.DeleteGroupsRequest:

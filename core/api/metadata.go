@@ -9,6 +9,7 @@ import (
 	"github.com/gokafka/kafka/core/coordinator/transaction"
 	"github.com/gokafka/kafka/core/metadata"
 	"github.com/gokafka/kafka/core/network"
+	"github.com/gokafka/kafka/zkutil"
 )
 
 // internalTopics are hidden from clients' writes and flagged in Metadata.
@@ -45,7 +46,26 @@ func (a *KafkaApis) handleMetadata(req *network.Request, body *kmsg.MetadataRequ
 	for _, name := range names {
 		resp.Topics = append(resp.Topics, a.metadataTopic(name, !allTopics && allowAutoCreate, body.Version))
 	}
+	a.setMetadataAuthorizedOperations(req, body, resp)
 	return resp
+}
+
+// setMetadataAuthorizedOperations fills the fields the request asked for
+// (the flags are decoded only from v8, the cluster one only up to v10; left
+// alone they stay Int.MinValue). As in 2.8 every topic answered here gets
+// its bits, errors included; the TOPIC_AUTHORIZATION_FAILED entries that
+// the authorizer adds afterwards keep Int.MinValue.
+func (a *KafkaApis) setMetadataAuthorizedOperations(req *network.Request, body *kmsg.MetadataRequest, resp *kmsg.MetadataResponse) {
+	if body.IncludeClusterAuthorizedOperations {
+		resp.AuthorizedOperations = a.clusterAuthorizedOperations(req)
+	}
+	if body.IncludeTopicAuthorizedOperations {
+		for i := range resp.Topics {
+			if t := resp.Topics[i].Topic; t != nil {
+				resp.Topics[i].AuthorizedOperations = a.authorizedOperations(req, zkutil.ResourceTopic, *t)
+			}
+		}
+	}
 }
 
 // brokerAddress is a live broker as clients on one listener reach it.
