@@ -64,15 +64,21 @@ func (a *KafkaApis) HandleWithThrottle(req *network.Request) (kmsg.Response, tim
 		return resp, 0, err
 	}
 	user, clientID := requestUser(req), req.Header.ClientID
-	if f, ok := req.Body.(*kmsg.FetchRequest); ok && f.ReplicaID < 0 && f.Version >= 3 {
-		// A consumer never asks for more than the quota allows in one
-		// window, or it would be throttled whatever it did before.
-		if maxBytes := q.Fetch.MaxValueInQuotaWindow(user, clientID); maxBytes < float64(f.MaxBytes) {
-			f.MaxBytes = int32(math.Max(maxBytes, 1))
-			if f.MinBytes > f.MaxBytes {
-				f.MinBytes = f.MaxBytes
+	var held *pendingFetch
+	if f, ok := req.Body.(*kmsg.FetchRequest); ok && f.ReplicaID < 0 {
+		if f.Version >= 3 {
+			// A consumer never asks for more than the quota allows in one
+			// window, or it would be throttled whatever it did before.
+			if maxBytes := q.Fetch.MaxValueInQuotaWindow(user, clientID); maxBytes < float64(f.MaxBytes) {
+				f.MaxBytes = int32(math.Max(maxBytes, 1))
+				if f.MinBytes > f.MaxBytes {
+					f.MinBytes = f.MaxBytes
+				}
 			}
 		}
+		// Its fetch session is completed once the quota has decided.
+		held = a.holdFetch(f)
+		defer a.releaseFetch(f)
 	}
 	start := time.Now()
 	resp, err := a.Handle(req)
@@ -106,10 +112,11 @@ func (a *KafkaApis) HandleWithThrottle(req *network.Request) (kmsg.Response, tim
 		throttleMs = max(bandwidth, request)
 		if throttleMs > 0 && fr != nil {
 			// A throttled consumer gets an empty response; its bytes do
-			// not count.
+			// not count, and its fetch session records nothing as sent.
 			q.Fetch.Unrecord(user, clientID, float64(size), now)
 			fr.Topics = nil
 		}
+		held.finish(resp, throttleMs > 0)
 	default:
 		throttleMs = q.Request.MaybeRecordAndGetThrottleTimeMs(user, clientID, percentOfWindow(handlerTime))
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/core/coordinator/group"
 	"github.com/gokafka/kafka/core/coordinator/transaction"
+	"github.com/gokafka/kafka/core/fetchsession"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -87,6 +88,11 @@ type KafkaApis struct {
 	// producerIDs hands out ids to idempotent producers (SetProducerIDManager).
 	producerIDs *transaction.ProducerIDManager
 	quotas      *quota.Managers // client quotas (SetQuotaManagers); nil: none
+	// fetchManager keeps fetch sessions (SetFetchManager); nil: none.
+	fetchManager *fetchsession.FetchManager
+	// heldFetches are fetches whose session completion waits for the
+	// quota decision (fetch.go).
+	heldFetches heldFetches
 	// authorizer checks ACLs (SetAuthorizer); nil: no authorizer, every
 	// request is allowed and the ACL APIs answer SECURITY_DISABLED.
 	authorizer *authorizer.AclAuthorizer
@@ -138,7 +144,7 @@ func (a *KafkaApis) handle(req *network.Request) (kmsg.Response, error) {
 	case *kmsg.ProduceRequest:
 		return a.handleProduce(body)
 	case *kmsg.FetchRequest:
-		return a.handleFetch(body), nil
+		return a.handleFetch(req, body), nil
 	case *kmsg.ListOffsetsRequest:
 		return a.handleListOffsets(body), nil
 	case *kmsg.CreateTopicsRequest:

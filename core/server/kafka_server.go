@@ -16,6 +16,7 @@ import (
 	"github.com/gokafka/kafka/core/controller"
 	"github.com/gokafka/kafka/core/coordinator/group"
 	"github.com/gokafka/kafka/core/coordinator/transaction"
+	"github.com/gokafka/kafka/core/fetchsession"
 	klog "github.com/gokafka/kafka/core/log"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/gokafka/kafka/core/metadata"
@@ -122,6 +123,8 @@ func (s *KafkaServer) Startup() error {
 	s.wireDynamicConfig()
 	s.quotas = s.newQuotaManagers()
 	s.apis.SetQuotaManagers(s.quotas)
+	s.apis.SetFetchManager(fetchsession.NewFetchManager(
+		fetchsession.NewFetchSessionCache(s.cfg.MaxIncrementalFetchSessionCacheSlots, fetchsession.DefaultEvictionMs)))
 	if err := s.startAuthorizer(); err != nil {
 		return err
 	}
