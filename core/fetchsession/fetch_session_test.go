@@ -562,12 +562,13 @@ func BenchmarkIncrementalFetchSession(b *testing.B) {
 	_, id := ctx.Complete(results, nil)
 	s := m.Cache().Get(id)
 	epoch := s.Epoch()
+	one := []byte{1}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ctx := m.NewContext(Request{SessionID: id, Epoch: epoch})
 		for j := 0; j < 10; j++ {
-			results[(i*10+j)%n].Records = []byte{1}
+			results[(i*10+j)%n].Records = one
 		}
 		sel := ctx.Select(results)
 		if code, _ := ctx.Complete(results, sel); code != 0 {
