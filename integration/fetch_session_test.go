@@ -296,6 +296,18 @@ func TestFetchSessionAuthorization(t *testing.T) {
 			t.Fatalf("epoch %d: error %d session %d partition answered %v with %d, want TOPIC_AUTHORIZATION_FAILED", epoch, resp.ErrorCode, resp.SessionID, ok, code)
 		}
 	}
+
+	// A full fetch naming only the denied topic still opens a session (2.8
+	// authorizes after resolving the context): the partition answers the
+	// error now and on the next incremental fetch, which names nothing.
+	resp = sessionFetch(t, alice, 0, 0, topic, map[int32]int64{0: 0})
+	if code, ok := partitionError(resp); resp.ErrorCode != 0 || resp.SessionID == 0 || !ok || code != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("full fetch of a denied topic: error %d session %d partition answered %v with %d", resp.ErrorCode, resp.SessionID, ok, code)
+	}
+	resp = sessionFetch(t, alice, resp.SessionID, 1, topic, nil)
+	if code, ok := partitionError(resp); resp.ErrorCode != 0 || resp.SessionID == 0 || !ok || code != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("incremental fetch of the denied session partition: error %d session %d partition answered %v with %d", resp.ErrorCode, resp.SessionID, ok, code)
+	}
 }
 
 // fetchWriteHook calls f with the size of every Fetch request written.

@@ -332,7 +332,10 @@ func (a *KafkaApis) handleAuthorized(req *network.Request) (kmsg.Response, error
 			}
 			return a.handle(req)
 		}
-		return a.withDeniedPartitions(req, func(t string) bool { return a.authorizeTopic(req, zkutil.OpRead, t) }, topicAuthFailed)
+		// Consumer fetches are authorized in handleFetch, after the fetch
+		// session is resolved: an incremental fetch may name no topic, and
+		// a denied partition stays in the session as in 2.8.
+		return a.handle(req)
 	case *kmsg.ListOffsetsRequest, *kmsg.DeleteRecordsRequest, *kmsg.OffsetForLeaderEpochRequest:
 		op := zkutil.OpDescribe
 		if _, ok := body.(*kmsg.DeleteRecordsRequest); ok {

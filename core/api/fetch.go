@@ -102,7 +102,7 @@ func (a *KafkaApis) handleFetch(req *network.Request, body *kmsg.FetchRequest) k
 	fctx := a.fetchContext(body)
 	parts := fctx.Partitions()
 	var results []replica.FetchResult
-	if denied := a.deniedSessionPartitions(req, body, fctx, parts); denied != nil {
+	if denied := a.deniedSessionPartitions(req, body, parts); denied != nil {
 		results = a.fetchAllowed(params, parts, denied)
 	} else {
 		results = a.replicas.FetchMessages(params, parts, a.done)
@@ -163,17 +163,15 @@ func (a *KafkaApis) fetchContext(body *kmsg.FetchRequest) fetchsession.FetchCont
 	return m.NewContext(r)
 }
 
-// deniedSessionPartitions checks READ on the topics of an incremental
-// consumer fetch's session, as 2.8 authorizes every partition a fetch
-// context holds: the request's own topics were checked before the handler
-// ran, the session's others may have lost their ACLs since they were added.
-// It returns which partitions are denied, or nil when none is (or there is
-// no authorizer).
-func (a *KafkaApis) deniedSessionPartitions(req *network.Request, body *kmsg.FetchRequest, fctx fetchsession.FetchContext, parts []replica.FetchPartition) []bool {
+// deniedSessionPartitions checks READ on the topics of every partition of
+// a consumer fetch's context, as 2.8 does once the context is resolved: an
+// incremental fetch reads session partitions the request does not name
+// (their ACLs may have changed since they were added), and a denied
+// partition of a full fetch still joins the session, answering
+// TOPIC_AUTHORIZATION_FAILED on each fetch. It returns which partitions
+// are denied, or nil when none is (or there is no authorizer).
+func (a *KafkaApis) deniedSessionPartitions(req *network.Request, body *kmsg.FetchRequest, parts []replica.FetchPartition) []bool {
 	if a.authorizer == nil || req == nil || body.ReplicaID >= 0 {
-		return nil
-	}
-	if _, ok := fctx.(*fetchsession.IncrementalFetchContext); !ok {
 		return nil
 	}
 	var denied []bool
