@@ -46,20 +46,8 @@ func (c *BrokerClient) Close() {
 // max wait) for its response. Any error closes the connection.
 func (c *BrokerClient) Send(req kmsg.Request, extra time.Duration) (kmsg.Response, error) {
 	if c.conn == nil {
-		conn, err := net.DialTimeout("tcp", c.addr, c.timeout)
-		if err != nil {
+		if err := c.connect(); err != nil {
 			return nil, err
-		}
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-		}
-		c.conn = conn
-		c.r = bufio.NewReaderSize(conn, 64<<10)
-		if cfg := interBrokerSasl.Load(); cfg != nil {
-			if err := c.authenticate(cfg); err != nil {
-				c.Close()
-				return nil, err
-			}
 		}
 	}
 	resp, err := c.roundTrip(req, extra)
@@ -100,4 +88,31 @@ func (c *BrokerClient) roundTrip(req kmsg.Request, extra time.Duration) (kmsg.Re
 		return nil, err
 	}
 	return resp, nil
+}
+
+// connect dials the broker and secures the connection as the inter-broker
+// listener wants: a TLS handshake (SSL, SASL_SSL), then SASL
+// authentication (SASL_PLAINTEXT, SASL_SSL).
+func (c *BrokerClient) connect() error {
+	conn, err := net.DialTimeout("tcp", c.addr, c.timeout)
+	if err != nil {
+		return err
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	if cfg := interBrokerTLS.Load(); cfg != nil {
+		if conn, err = c.startTLS(conn, cfg); err != nil {
+			return err
+		}
+	}
+	c.conn = conn
+	c.r = bufio.NewReaderSize(conn, 64<<10)
+	if cfg := interBrokerSasl.Load(); cfg != nil {
+		if err := c.authenticate(cfg); err != nil {
+			c.Close()
+			return err
+		}
+	}
+	return nil
 }

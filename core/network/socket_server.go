@@ -28,9 +28,19 @@ type Listener struct {
 	Name string // listener name, e.g. PLAINTEXT
 	Host string // "" = all interfaces
 	Port int32
-	// Sasl is set on a SASL_PLAINTEXT listener: every connection must
-	// authenticate before its first other request (see sasl_authenticator.go).
+	// Sasl is set on a SASL_PLAINTEXT or SASL_SSL listener: every
+	// connection must authenticate before its first other request (see
+	// sasl_authenticator.go).
 	Sasl *SaslListener
+	// TLS is set on an SSL or SASL_SSL listener: every connection starts
+	// with a TLS handshake, before any Kafka bytes (see tls.go).
+	TLS *TLSListener
+}
+
+// listenerSecurity is what a bound listener asks of its connections.
+type listenerSecurity struct {
+	sasl *SaslListener
+	tls  *TLSListener
 }
 
 // SocketServer accepts client connections and serves requests on them.
@@ -43,7 +53,7 @@ type SocketServer struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
-	sasl      []*SaslListener // per bound listener; nil = plaintext
+	security  []listenerSecurity // per bound listener
 	conns     map[net.Conn]struct{}
 	closed    bool
 	quit      chan struct{} // closed by Shutdown; ends connection mutes
@@ -74,7 +84,7 @@ func (s *SocketServer) Bind(ls []Listener) ([]net.Addr, error) {
 			return nil, fmt.Errorf("Socket server failed to bind to %s: %v", addr, err)
 		}
 		s.listeners = append(s.listeners, ln)
-		s.sasl = append(s.sasl, l.Sasl)
+		s.security = append(s.security, listenerSecurity{sasl: l.Sasl, tls: l.TLS})
 		addrs = append(addrs, ln.Addr())
 	}
 	return addrs, nil
@@ -88,11 +98,11 @@ func (s *SocketServer) Start(names []string) {
 			name = names[i]
 		}
 		s.wg.Add(1)
-		go s.acceptLoop(ln, name, s.sasl[i])
+		go s.acceptLoop(ln, name, s.security[i])
 	}
 }
 
-func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string, sasl *SaslListener) {
+func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string, sec listenerSecurity) {
 	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
@@ -108,7 +118,7 @@ func (s *SocketServer) acceptLoop(ln net.Listener, listenerName string, sasl *Sa
 			return
 		}
 		s.wg.Add(1)
-		go s.serve(c, listenerName, sasl)
+		go s.serve(c, listenerName, sec)
 	}
 }
 
@@ -129,22 +139,31 @@ func (s *SocketServer) untrack(c net.Conn) {
 }
 
 // serve reads frames from one connection until it closes or misbehaves.
-func (s *SocketServer) serve(c net.Conn, listenerName string, sasl *SaslListener) {
+// On a TLS listener the handshake comes first; the principal is then the
+// SASL one (SASL_SSL, SASL_PLAINTEXT), else the certificate's (SSL), else
+// "" (User:ANONYMOUS).
+func (s *SocketServer) serve(raw net.Conn, listenerName string, sec listenerSecurity) {
 	defer s.wg.Done()
-	defer s.untrack(c)
-	defer c.Close()
-	if tc, ok := c.(*net.TCPConn); ok {
+	defer s.untrack(raw)
+	defer raw.Close()
+	if tc, ok := raw.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+	host, _, _ := net.SplitHostPort(raw.RemoteAddr().String())
+	c, principal := raw, ""
+	if sec.tls != nil {
+		var ok bool
+		if c, principal, ok = s.startTLS(raw, host, sec.tls); !ok {
+			return
+		}
+	}
 	r := bufio.NewReaderSize(c, 64<<10)
 	w := bufio.NewWriterSize(c, 64<<10)
 	var sizeBuf [4]byte
 	var out []byte
-	principal := ""
-	if sasl != nil {
+	if sec.sasl != nil {
 		var ok bool
-		if principal, ok = s.authenticate(c, r, w, host, listenerName, sasl); !ok {
+		if principal, ok = s.authenticate(c, r, w, host, listenerName, sec.sasl); !ok {
 			return
 		}
 	}
