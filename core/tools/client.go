@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ type clientConfig struct {
 	// logPrefix is the Java client's log identity, e.g. "[Producer clientId=console-producer]".
 	logPrefix string
 	stderr    io.Writer
+	// tls is the TLS client configuration of security.protocol SSL or
+	// SASL_SSL (nil otherwise), set by commonOpts.
+	tls *tls.Config
 }
 
 func (c *clientConfig) get(key, def string) string {
@@ -91,10 +95,11 @@ func (c *clientConfig) commonOpts(defaultClientID string) ([]kgo.Opt, error) {
 		}
 		opts = append(opts, kgo.RetryBackoffFn(func(int) time.Duration { return d }))
 	}
-	if p := strings.ToUpper(c.get("security.protocol", "PLAINTEXT")); p != "PLAINTEXT" {
-		return nil, fmt.Errorf("security.protocol %s is not supported by this build; use PLAINTEXT", p)
+	sec, err := c.securityOpts()
+	if err != nil {
+		return nil, err
 	}
-	return opts, nil
+	return append(opts, sec...), nil
 }
 
 // producerOpts maps the Java producer's configuration.
@@ -129,7 +134,7 @@ func (c *clientConfig) producerOpts(defaultClientID string) ([]kgo.Opt, error) {
 	}
 	// Kafka 2.8's producer is not idempotent unless asked to be.
 	if txnID == "" && (!strings.EqualFold(c.get("enable.idempotence", "false"), "true") || c.get("acks", "1") != "all" && c.get("acks", "1") != "-1") {
-		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.Dialer(javaSequenceDialer()))
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.Dialer(javaSequenceDialer(c.tls)))
 	}
 	linger, err := c.millis("linger.ms", 0)
 	if err != nil {

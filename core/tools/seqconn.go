@@ -2,10 +2,10 @@ package tools
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"hash/crc32"
 	"net"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -18,11 +18,13 @@ import (
 
 var castagnoliTable = crc32.MakeTable(crc32.Castagnoli)
 
-// javaSequenceDialer wraps connections to brokers with sequenceFixConn.
-func javaSequenceDialer() func(ctx context.Context, network, host string) (net.Conn, error) {
-	d := &net.Dialer{Timeout: 10 * time.Second}
+// javaSequenceDialer wraps connections to brokers with sequenceFixConn;
+// with TLS (security.protocol SSL or SASL_SSL) the wrapper sits on the TLS
+// connection, where requests are still plain frames.
+func javaSequenceDialer(tlsConfig *tls.Config) func(ctx context.Context, network, host string) (net.Conn, error) {
+	dial := brokerDialer(tlsConfig)
 	return func(ctx context.Context, network, host string) (net.Conn, error) {
-		c, err := d.DialContext(ctx, network, host)
+		c, err := dial(ctx, network, host)
 		if err != nil {
 			return nil, err
 		}

@@ -47,7 +47,10 @@ func newAdminClient(e *env, props map[string]string) (*kgo.Client, time.Duration
 	cfg.logPrefix = "[AdminClient clientId=" + cfg.get("client.id", "adminclient-1") + "]"
 	opts, err := cfg.commonOpts("adminclient-1")
 	if err != nil {
-		return nil, 0, &javaError{"org.apache.kafka.common.KafkaException", "Failed to create new KafkaAdminClient"}
+		// Java's first line, then the cause line of its stack trace,
+		// which says what is wrong (e.g. a trust store that cannot be read).
+		return nil, 0, &javaError{"org.apache.kafka.common.KafkaException",
+			"Failed to create new KafkaAdminClient\nCaused by: org.apache.kafka.common.KafkaException: " + err.Error()}
 	}
 	timeout, err := cfg.millis("default.api.timeout.ms", adminTimeout.Milliseconds())
 	if err != nil {
