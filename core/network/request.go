@@ -36,8 +36,10 @@ type Request struct {
 	ListenerName string
 	// Size is the frame size in bytes, for metrics and quotas.
 	Size int
-	// Principal is the authenticated user on a SASL listener
-	// ("User:alice"); "" on PLAINTEXT listeners, i.e. User:ANONYMOUS.
+	// Principal is the authenticated user: the SASL user on a SASL
+	// listener ("User:alice"), the mapped certificate DN of an SSL client
+	// ("User:CN=alice,OU=x"); "" on PLAINTEXT listeners and for an SSL
+	// client without certificate, i.e. User:ANONYMOUS.
 	Principal string
 }
 

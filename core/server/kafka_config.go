@@ -681,19 +681,14 @@ func (c *KafkaConfig) UnknownKeys() []string {
 }
 
 // UnsupportedSecuritySettings lists, as warnings for start-up, the security
-// settings this broker accepts like Kafka 2.8 but does not implement: an
-// SSL or SASL_SSL listener is still served in plaintext (no TLS, no SASL
-// authentication; SASL_PLAINTEXT listeners do authenticate), and a configured
-// authorizer.class.name loads nothing (every request is allowed and the ACL
-// APIs answer SECURITY_DISABLED). Kafka would enforce both, so saying so at
-// start-up keeps the difference from going unnoticed.
+// settings this broker accepts like Kafka 2.8 but does not implement: a
+// configured authorizer.class.name other than AclAuthorizer loads nothing
+// (every request is allowed and the ACL APIs answer SECURITY_DISABLED).
+// Kafka would enforce it, so saying so at start-up keeps the difference
+// from going unnoticed. (Every security protocol is implemented: SSL and
+// SASL_SSL listeners speak TLS, see ssl.go.)
 func (c *KafkaConfig) UnsupportedSecuritySettings() []string {
 	var out []string
-	for _, e := range c.Listeners {
-		if e.SecurityProtocol == "SSL" || e.SecurityProtocol == "SASL_SSL" {
-			out = append(out, fmt.Sprintf("Listener %s uses security protocol %s, which this broker does not implement: it is served as PLAINTEXT, without TLS or SASL authentication.", e.ListenerName, e.SecurityProtocol))
-		}
-	}
 	if c.AuthorizerClassName != "" && !authorizer.IsAclAuthorizer(c.AuthorizerClassName) {
 		out = append(out, fmt.Sprintf("authorizer.class.name=%s is not supported: no authorizer is loaded, every request is allowed and the ACL APIs answer SECURITY_DISABLED.", c.AuthorizerClassName))
 	}

@@ -44,9 +44,10 @@ type KafkaServer struct {
 	apis        *api.KafkaApis
 	groups      *group.GroupCoordinator
 	txn         *transaction.Coordinator
-	dynamic     *DynamicBrokerConfig           // /config/brokers overrides
-	quotas      *quota.Managers                // client quotas
-	sasl        map[string]*saslListenerConfig // SASL_PLAINTEXT listeners
+	dynamic     *DynamicBrokerConfig            // /config/brokers overrides
+	quotas      *quota.Managers                 // client quotas
+	sasl        map[string]*saslListenerConfig  // SASL_PLAINTEXT and SASL_SSL listeners
+	tls         map[string]*network.TLSListener // SSL and SASL_SSL listeners
 	brokerEpoch int64
 
 	done     chan struct{}
@@ -80,6 +81,9 @@ func (s *KafkaServer) Startup() error {
 		return err
 	}
 	network.SetInterBrokerSasl(interBrokerSasl)
+	if s.tls, err = s.startSSL(); err != nil {
+		return err
+	}
 	if err := s.startZooKeeper(); err != nil {
 		return err
 	}
@@ -138,7 +142,8 @@ func (s *KafkaServer) Startup() error {
 	var listeners []network.Listener
 	var names []string
 	for _, l := range s.cfg.Listeners {
-		listeners = append(listeners, network.Listener{Name: l.ListenerName, Host: l.Host, Port: l.Port, Sasl: s.saslListener(l.ListenerName)})
+		listeners = append(listeners, network.Listener{Name: l.ListenerName, Host: l.Host, Port: l.Port,
+			Sasl: s.saslListener(l.ListenerName), TLS: s.tls[l.ListenerName]})
 		names = append(names, l.ListenerName)
 	}
 	if _, err := s.socket.Bind(listeners); err != nil {

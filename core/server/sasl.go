@@ -11,7 +11,11 @@ import (
 	"github.com/gokafka/kafka/zkutil"
 )
 
-// saslListenerConfig is what a SASL_PLAINTEXT listener authenticates with:
+// usesSasl reports whether a security protocol authenticates with SASL.
+func usesSasl(protocol string) bool { return protocol == "SASL_PLAINTEXT" || protocol == "SASL_SSL" }
+
+// saslListenerConfig is what a SASL_PLAINTEXT or SASL_SSL listener
+// authenticates with:
 // its enabled mechanisms and, per mechanism, the JAAS entries of its login
 // context (JaasContext.loadServerContext).
 type saslListenerConfig struct {
@@ -40,7 +44,7 @@ func (c *KafkaConfig) SaslEnabledMechanisms(listener string) []string {
 }
 
 // saslListenerConfigs checks and loads the SASL settings of every
-// SASL_PLAINTEXT listener (nil when there is none). kafkaOpts is the
+// SASL_PLAINTEXT and SASL_SSL listener (nil when there is none). kafkaOpts is the
 // KAFKA_OPTS environment variable, whose
 // -Djava.security.auth.login.config=<file> names the JAAS file, as for
 // Kafka's JVM. Errors name the key at fault; Kafka refuses to start in the
@@ -51,7 +55,7 @@ func (c *KafkaConfig) saslListenerConfigs(kafkaOpts string) (map[string]*saslLis
 	jaasPath := security.JaasFileFromKafkaOpts(kafkaOpts)
 	jaasLoaded := false
 	for _, l := range c.Listeners {
-		if l.SecurityProtocol != "SASL_PLAINTEXT" {
+		if !usesSasl(l.SecurityProtocol) {
 			continue
 		}
 		mechs := c.SaslEnabledMechanisms(l.ListenerName)
@@ -90,15 +94,16 @@ func (c *KafkaConfig) saslListenerConfigs(kafkaOpts string) (map[string]*saslLis
 }
 
 // interBrokerSasl returns how this broker authenticates to the others
-// when its inter-broker listener is SASL_PLAINTEXT (nil otherwise):
+// when its inter-broker listener is SASL_PLAINTEXT or SASL_SSL (nil
+// otherwise; on SASL_SSL the TLS handshake comes first, see ssl.go):
 // sasl.mechanism.inter.broker.protocol, which must be enabled on that
 // listener, with the username and password options of the listener's JAAS
 // login module for that mechanism (PlainLoginModule for PLAIN,
 // ScramLoginModule for SCRAM; any module as a fallback), as Kafka's
 // inter-broker client uses the KafkaServer login context.
 func (c *KafkaConfig) interBrokerSasl(listeners map[string]*saslListenerConfig) (*network.InterBrokerSasl, error) {
-	if c.InterBrokerSecurityProtocol != "SASL_PLAINTEXT" {
-		return nil, nil // SSL and SASL_SSL listeners are still served in plaintext (see UnsupportedSecuritySettings)
+	if !usesSasl(c.InterBrokerSecurityProtocol) {
+		return nil, nil
 	}
 	mech := c.s("sasl.mechanism.inter.broker.protocol")
 	lc := listeners[c.InterBrokerListenerName]

@@ -58,8 +58,9 @@ func isJKS(data []byte) bool {
 }
 
 // loadFileKeyPair reads the private key and its certificate chain from a
-// JKS or PKCS12 file. keyPassword protects the key entry (ssl.key.password,
-// by default the store password).
+// JKS or PKCS12 file. keyPassword protects a JKS key entry
+// (ssl.key.password, by default the store password); a PKCS12 key uses the
+// store password.
 func loadFileKeyPair(data []byte, password, keyPassword string) (tls.Certificate, error) {
 	if isJKS(data) {
 		return jksKeyPair(data, password, keyPassword)
@@ -71,7 +72,7 @@ func loadFileKeyPair(data []byte, password, keyPassword string) (tls.Certificate
 // skips the integrity check; keystore-go has read them when it reports the
 // digest mismatch, so that error is ignored then.
 func loadJKS(data []byte, password string) (keystore.KeyStore, error) {
-	ks := keystore.New()
+	ks := keystore.New(keystore.WithOrderedAliases()) // a stable choice of key entry
 	err := ks.Load(bytes.NewReader(data), []byte(password))
 	if err != nil && err.Error() == "got invalid digest" {
 		if password == "" {
@@ -85,8 +86,8 @@ func loadJKS(data []byte, password string) (keystore.KeyStore, error) {
 	return ks, nil
 }
 
-// jksKeyPair takes the first private key entry (in alias order, as
-// keytool lists them) with its chain.
+// jksKeyPair takes the first private key entry in alphabetical alias order
+// with its chain.
 func jksKeyPair(data []byte, password, keyPassword string) (tls.Certificate, error) {
 	ks, err := loadJKS(data, password)
 	if err != nil {
