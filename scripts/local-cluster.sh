@@ -37,6 +37,11 @@ CLUSTER_DIR="${KAFKA_CLUSTER_DIR:-$ROOT/data}"
 SSH_SHIM="$ROOT/scripts/local-node/ssh"
 ZK_PID_FILE="$LOG_DIR/zookeeper.pid"
 ZK_HOST=127.0.0.1 ZK_PORT=2181
+# The cluster keeps its ZooKeeper data apart from make run's single broker
+# (data/zookeeper): topics and __consumer_offsets placed on broker 0 would
+# otherwise be offline in the cluster (and the cluster's on broker 0).
+ZK_DATA_DIR="$CLUSTER_DIR/zookeeper-cluster"
+ZK_CONFIG="$CLUSTER_DIR/zookeeper-cluster.properties"
 BASE_CONFIG="$ROOT/config/server.properties"
 declare -A LOG_START=()
 
@@ -188,6 +193,7 @@ start_zookeeper() {
     return
   fi
   if zk_ok; then
+    check_zk_data_dir "$ZK_DATA_DIR" "make run's single broker" "make stop"
     echo "ZooKeeper is already running on localhost:$ZK_PORT."
     return
   fi
@@ -196,12 +202,58 @@ start_zookeeper() {
     exit 1
   fi
   if ! zk_pid >/dev/null; then
-    echo "Starting ZooKeeper (config/zookeeper.properties, log: logs/zookeeper.out) ..."
-    bin/zookeeper-server-start.sh -daemon config/zookeeper.properties
+    adopt_shared_zk_data
+    write_zk_config
+    echo "Starting ZooKeeper (${ZK_CONFIG#"$ROOT"/}, data in ${ZK_DATA_DIR#"$ROOT"/}, log: logs/zookeeper.out) ..."
+    bin/zookeeper-server-start.sh -daemon "$ZK_CONFIG"
   fi
   wait_for 60 "ZooKeeper on port $ZK_PORT" zk_or_died ||
     fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper did not start."
 }
+# write_zk_config writes config/zookeeper.properties with the cluster's
+# own dataDir.
+write_zk_config() {
+  mkdir -p "$CLUSTER_DIR"
+  {
+    echo "# config/zookeeper.properties with the three-node cluster's dataDir (scripts/local-cluster.sh)"
+    grep -v '^[[:space:]]*dataDir[[:space:]]*=' "$ROOT/config/zookeeper.properties"
+    echo "dataDir=$ZK_DATA_DIR"
+  } > "$ZK_CONFIG"
+}
+
+# adopt_shared_zk_data: nodes set up when the cluster shared make run's
+# ZooKeeper data (data/zookeeper) carry that ZooKeeper's cluster id in
+# meta.properties and would refuse a fresh one; their first start with a
+# ZooKeeper of their own begins from a copy of the shared data.
+adopt_shared_zk_data() {
+  local shared="$ROOT/data/zookeeper" node
+  [ ! -e "$ZK_DATA_DIR" ] && [ -d "$shared/version-2" ] || return 0
+  for node in $NODES; do
+    if [ -f "$(node_home "$node")/kafka-logs/meta.properties" ]; then
+      echo "The nodes' data was made with the ZooKeeper data in ${shared#"$ROOT"/} (shared with make run then); copying it to ${ZK_DATA_DIR#"$ROOT"/}."
+      cp -a "$shared" "$ZK_DATA_DIR"
+      return 0
+    fi
+  done
+}
+
+# check_zk_data_dir WANT OTHER HOW refuses a running ZooKeeper whose
+# dataDir (from its "conf" four-letter word) is not WANT: it holds the
+# metadata of OTHER, which HOW stops. A ZooKeeper that does not answer
+# "conf" is used as it is.
+check_zk_data_dir() {
+  local dir
+  dir="$(four_letter conf | sed -n 's/^dataDir=//p' | head -n 1)"
+  dir="${dir%/version-2}"
+  [ -n "$dir" ] || return 0
+  if [ "$(readlink -m "$dir")" != "$(readlink -m "$1")" ]; then
+    echo "The ZooKeeper running on localhost:$ZK_PORT keeps its data in $dir, the metadata of $2;" >&2
+    echo "this set-up keeps its own in $1. Stop that ZooKeeper first ($3)," >&2
+    echo "or set KAFKA_ZK_CONNECT=localhost:$ZK_PORT to share it anyway." >&2
+    exit 1
+  fi
+}
+
 zk_or_died() {
   zk_ok && return 0
   started_pid_runs "$ZK_PID_FILE" || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
