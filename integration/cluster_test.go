@@ -1093,7 +1093,14 @@ func TestClusterStartStopScripts(t *testing.T) {
 
 // brokerPID reads a kafkaServer.pid and reports the PID if it is a live
 // broker process.
-func brokerPID(file string) (int, bool) {
+func brokerPID(file string) (int, bool) { return pidOf(file, " kafka.Kafka ") }
+
+// zooKeeperPID is the PID in file when that process runs ZooKeeper.
+func zooKeeperPID(file string) (int, bool) { return pidOf(file, "QuorumPeerMain") }
+
+// pidOf reads a PID file and returns the PID when that process still runs
+// and its command line contains what (a recycled PID does not count).
+func pidOf(file, what string) (int, bool) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return 0, false
@@ -1103,7 +1110,7 @@ func brokerPID(file string) (int, bool) {
 		return 0, false
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), " kafka.Kafka ") {
+	if err != nil || !strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), what) {
 		return 0, false
 	}
 	return pid, true
@@ -1254,5 +1261,71 @@ func TestLocalClusterScript(t *testing.T) {
 		if want := fmt.Sprintf("node%d: not running", id); !strings.Contains(out, want) {
 			t.Errorf("status after stop lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestLocalClusterOwnZooKeeper: without KAFKA_ZK_CONNECT, local-cluster.sh
+// runs a ZooKeeper of its own whose data lives apart from make run's
+// (data/zookeeper-cluster), so the cluster never inherits topics placed on
+// the single broker; it refuses a running ZooKeeper that serves another
+// data dir, naming it.
+func TestLocalClusterOwnZooKeeper(t *testing.T) {
+	requireZooKeeper(t)
+	foreign := zktest.StartServer(t)
+	nodesDir, logDir := t.TempDir(), t.TempDir()
+	env := []string{
+		"KAFKA_CLUSTER_DIR=" + nodesDir,
+		"KAFKA_NODES=node1",
+		"KAFKA_PORT=" + strconv.Itoa(sharedLoopbackPort(t)),
+		"KAFKA_ZK_PORT=" + strconv.Itoa(foreign.Port),
+		"LOG_DIR=" + logDir,
+	}
+	nodePID := filepath.Join(nodesDir, "node1/logs/kafkaServer.pid")
+	zkPID := filepath.Join(logDir, "zookeeper.pid")
+	t.Cleanup(func() {
+		if pid, ok := brokerPID(nodePID); ok {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if pid, ok := zooKeeperPID(zkPID); ok {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	localCluster := func(cmd string) (string, string, int) {
+		t.Helper()
+		return RunCmdIn(t, t.TempDir(), env, 120*time.Second, "", filepath.Join(repoRoot, "scripts/local-cluster.sh"), cmd)
+	}
+
+	out, errOut, code := localCluster("start")
+	if code != 1 || !strings.Contains(errOut, "keeps its data in "+filepath.Join(foreign.Dir, "data")) ||
+		!strings.Contains(errOut, "Stop that ZooKeeper first (make stop)") {
+		t.Fatalf("start with another set-up's ZooKeeper running: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, ok := brokerPID(nodePID); ok {
+		t.Fatalf("node1 was started on the refused ZooKeeper")
+	}
+	foreign.Stop()
+
+	out, errOut, code = localCluster("start")
+	if code != 0 || !strings.Contains(out, "node1 is up (PID ") {
+		t.Fatalf("start: exit %d\n%s\n%s", code, out, errOut)
+	}
+	ownData := filepath.Join(nodesDir, "zookeeper-cluster")
+	cfg, err := os.ReadFile(filepath.Join(nodesDir, "zookeeper-cluster.properties"))
+	if err != nil || !strings.Contains(string(cfg), "\ndataDir="+ownData+"\n") ||
+		!strings.Contains(string(cfg), fmt.Sprintf("\nclientPort=%d\n", foreign.Port)) {
+		t.Fatalf("cluster ZooKeeper config (%v):\n%s", err, cfg)
+	}
+	if _, err := os.Stat(filepath.Join(ownData, "version-2")); err != nil {
+		t.Errorf("the cluster's ZooKeeper keeps no data in %s: %v", ownData, err)
+	}
+	nodeCfg, _ := os.ReadFile(filepath.Join(nodesDir, "node1/config/server.properties"))
+	if want := fmt.Sprintf("\nzookeeper.connect=localhost:%d\n", foreign.Port); !strings.Contains(string(nodeCfg), want) {
+		t.Errorf("node1's server.properties lacks %q:\n%s", want, nodeCfg)
+	}
+
+	zk, _ := zooKeeperPID(zkPID)
+	out, errOut, code = localCluster("stop")
+	if code != 0 || !strings.Contains(out, "ZooKeeper stopped.") || zk == 0 || !processGone(zk) {
+		t.Errorf("stop: exit %d, ZooKeeper pid %d\n%s\n%s", code, zk, out, errOut)
 	}
 }

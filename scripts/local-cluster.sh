@@ -22,9 +22,11 @@
 #                      broker.id N and host 127.0.0.N
 #   KAFKA_PORT         port of every node (default 9092)
 #   KAFKA_CLUSTER_DIR  where the node directories go (default data/)
-#   KAFKA_ZK_CONNECT   an existing ZooKeeper to use; when unset, the local
-#                      ZooKeeper of config/zookeeper.properties is started
-#                      (and stopped again by "stop"), as make run does
+#   KAFKA_ZK_CONNECT   an existing ZooKeeper to use; when unset, a local
+#                      ZooKeeper (config/zookeeper.properties with the
+#                      cluster's own dataDir) is started and stopped again
+#                      by "stop", as make run does
+#   KAFKA_ZK_PORT      that local ZooKeeper's port (default 2181)
 set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -36,7 +38,7 @@ PORT="${KAFKA_PORT:-9092}"
 CLUSTER_DIR="${KAFKA_CLUSTER_DIR:-$ROOT/data}"
 SSH_SHIM="$ROOT/scripts/local-node/ssh"
 ZK_PID_FILE="$LOG_DIR/zookeeper.pid"
-ZK_HOST=127.0.0.1 ZK_PORT=2181
+ZK_HOST=127.0.0.1 ZK_PORT="${KAFKA_ZK_PORT:-2181}"
 # The cluster keeps its ZooKeeper data apart from make run's single broker
 # (data/zookeeper): topics and __consumer_offsets placed on broker 0 would
 # otherwise be offline in the cluster (and the cluster's on broker 0).
@@ -104,6 +106,9 @@ write_node_config() {
   # (brokers run from the repository root).
   case "$logdirs" in "$ROOT"/*) logdirs="${logdirs#"$ROOT"/}" ;; esac
   zk="${KAFKA_ZK_CONNECT:-$(base_value zookeeper.connect)}"
+  if [ -z "${KAFKA_ZK_CONNECT:-}" ] && [ -n "${KAFKA_ZK_PORT:-}" ]; then
+    zk="localhost:$ZK_PORT"
+  fi
   awk -v id="$id" -v host="$host" -v port="$PORT" -v logdirs="$logdirs" -v zk="$zk" -v node="$node" '
     BEGIN {
       print "# " node " of the local three-node cluster, written by scripts/local-cluster.sh"
@@ -211,13 +216,14 @@ start_zookeeper() {
     fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper did not start."
 }
 # write_zk_config writes config/zookeeper.properties with the cluster's
-# own dataDir.
+# own dataDir (and port).
 write_zk_config() {
   mkdir -p "$CLUSTER_DIR"
   {
     echo "# config/zookeeper.properties with the three-node cluster's dataDir (scripts/local-cluster.sh)"
-    grep -v '^[[:space:]]*dataDir[[:space:]]*=' "$ROOT/config/zookeeper.properties"
+    grep -v -E '^[[:space:]]*(dataDir|clientPort)[[:space:]]*=' "$ROOT/config/zookeeper.properties"
     echo "dataDir=$ZK_DATA_DIR"
+    echo "clientPort=$ZK_PORT"
   } > "$ZK_CONFIG"
 }
 
