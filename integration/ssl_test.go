@@ -22,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/gokafka/kafka/zkutil/zktest"
@@ -561,5 +562,66 @@ func TestSSLRefusedSettings(t *testing.T) {
 	b.SetProps(map[string]string{"listener.name.ssl.ssl.keystore.password": "", "ssl.keystore.location": filepath.Join(pki.dir, "missing.jks")})
 	if code, out := b.StartExpectExit(30 * time.Second); code == 0 || !strings.Contains(out, "missing.jks (no such file or directory)") {
 		t.Fatalf("missing key store: exit %d\n%s", code, out)
+	}
+}
+
+// TestSASLSSLInterBroker: two brokers whose inter-broker listener is
+// SASL_SSL (PLAIN over TLS): the controller's requests and the followers'
+// fetches authenticate over TLS, so an acks=all topic keeps both replicas
+// in sync, and clients read the records back through SASL_SSL.
+func TestSASLSSLInterBroker(t *testing.T) {
+	requireZooKeeper(t)
+	pki := newSSLPKI(t)
+	zk := zktest.Start(t)
+	props := map[string]string{
+		"sasl.enabled.mechanisms":              "PLAIN",
+		"sasl.mechanism.inter.broker.protocol": "PLAIN",
+		"inter.broker.listener.name":           "SASL_SSL",
+		"offsets.topic.replication.factor":     "2",
+		"min.insync.replicas":                  "2",
+		"listener.name.sasl_ssl.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required ` +
+			`username="broker" password="broker-pw" user_broker="broker-pw" user_alice="alice-pw";`,
+	}
+	var brokers []*Broker
+	var saslAddrs []string
+	for id := 1; id <= 2; id++ {
+		b, addrs := startSSLBroker(t, zk, id, pki, []string{"SASL_SSL:SASL_SSL"}, props)
+		brokers = append(brokers, b)
+		saslAddrs = append(saslAddrs, addrs["SASL_SSL"])
+	}
+	c := &Cluster{t: t, ZK: zk, Brokers: brokers}
+	c.waitAllListed()
+
+	const topic = "sasl-ssl-replicated"
+	adm := NewClient(t, brokers[0].Addr())
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 2, 2
+	req.Topics, req.TimeoutMillis = append(req.Topics, rt), 30000
+	if resp, err := req.RequestWith(testContext(t, 40*time.Second), adm); err != nil || resp.Topics[0].ErrorCode != 0 {
+		t.Fatalf("CreateTopics: %+v %v", resp, err)
+	}
+	opts := []kgo.Opt{kgo.DialTLSConfig(pki.tlsConfig()), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-pw"}.AsMechanism())}
+	p := NewClient(t, saslAddrs[1], append(opts, kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.AllISRAcks()))...)
+	var recs []*kgo.Record
+	for i := 0; i < 40; i++ {
+		recs = append(recs, &kgo.Record{Partition: int32(i % 2), Value: []byte(fmt.Sprint(i))})
+	}
+	produceSync(t, p, recs)
+	waitISR(t, adm, topic, 2, 30*time.Second)
+	for _, b := range brokers {
+		if log := b.Log(); strings.Contains(log, "SSL handshake") || strings.Contains(log, "Failed authentication") {
+			t.Errorf("broker %d logged a TLS or SASL failure:\n%s", b.ID, log)
+		}
+	}
+	cons := NewClient(t, saslAddrs[0], append(opts, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+	ctx := testContext(t, 30*time.Second)
+	got := 0
+	for got < len(recs) {
+		fs := cons.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("consumed %d of %d: %v", got, len(recs), fs.Errors())
+		}
+		got += fs.NumRecords()
 	}
 }
