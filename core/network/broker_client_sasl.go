@@ -1,8 +1,10 @@
 package network
 
 import (
+	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -14,9 +16,12 @@ import (
 // inter-broker listener when that listener is SASL_PLAINTEXT
 // (security.inter.broker.protocol / inter.broker.listener.name, with
 // sasl.mechanism.inter.broker.protocol and the username / password of the
-// listener's JAAS login module).
+// listener's JAAS login module; for OAUTHBEARER the module's
+// unsecuredLogin* options, from which each connection builds a fresh
+// unsecured token).
 type InterBrokerSasl struct {
 	Mechanism, Username, Password string
+	OAuthLoginOptions             map[string]string
 }
 
 // interBrokerSasl applies to every BrokerClient of the process: they all
@@ -57,6 +62,8 @@ func (c *BrokerClient) authenticate(cfg *InterBrokerSasl) error {
 		return r.SASLAuthBytes, nil
 	}
 	switch cfg.Mechanism {
+	case security.MechanismOAuthBearer:
+		return oauthBearerLogin(cfg, step)
 	case security.MechanismPlain:
 		_, err := step([]byte("\x00" + cfg.Username + "\x00" + cfg.Password))
 		return err
@@ -79,4 +86,22 @@ func (c *BrokerClient) authenticate(cfg *InterBrokerSasl) error {
 		}
 		return sc.Verify(serverFinal)
 	}
+}
+
+// oauthBearerLogin sends an unsecured token. A server that refuses it
+// answers with the RFC 7628 error JSON and expects a lone 0x01 before it
+// fails the exchange (which step turns into the error returned).
+func oauthBearerLogin(cfg *InterBrokerSasl, step func([]byte) ([]byte, error)) error {
+	ir, err := security.UnsecuredLoginToken(cfg.OAuthLoginOptions, time.Now())
+	if err != nil {
+		return err
+	}
+	challenge, err := step(ir.Bytes())
+	if err != nil || len(challenge) == 0 {
+		return err
+	}
+	if _, err := step([]byte{0x01}); err != nil {
+		return err
+	}
+	return errors.New("OAUTHBEARER: the server refused the token (" + string(challenge) + ") but did not fail the exchange")
 }

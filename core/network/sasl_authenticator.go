@@ -84,6 +84,9 @@ func (s *SocketServer) authenticate(c net.Conn, r *bufio.Reader, w *bufio.Writer
 		if state == saslAuthenticate && !authHeaders {
 			// SaslHandshake v0: bare tokens both ways.
 			challenge, err := srv.Evaluate(frame)
+			if drop := (*security.ConnectionDropError)(nil); errors.As(err, &drop) {
+				return fail("Unexpected error: %v", err)
+			}
 			if err != nil {
 				return failWith(RequestHeader{}, nil, security.FailureMessage(mech, err))
 			}
@@ -161,6 +164,10 @@ func (s *SocketServer) authenticate(c net.Conn, r *bufio.Reader, w *bufio.Writer
 			}
 			resp := ar.ResponseKind().(*kmsg.SASLAuthenticateResponse)
 			challenge, err := srv.Evaluate(ar.SASLAuthBytes)
+			if drop := (*security.ConnectionDropError)(nil); errors.As(err, &drop) {
+				// 2.8 meets these as unexpected exceptions: close, no answer.
+				return fail("Unexpected error: %v", err)
+			}
 			if err != nil {
 				msg := security.FailureMessage(mech, err)
 				resp.ErrorCode = kerr.SaslAuthenticationFailed.Code

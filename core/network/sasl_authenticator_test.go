@@ -260,11 +260,11 @@ func TestBrokerClientSasl(t *testing.T) {
 		cfg InterBrokerSasl
 		ok  bool
 	}{
-		{InterBrokerSasl{"PLAIN", "broker", "plain-pw"}, true},
-		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "scram-pw"}, true},
-		{InterBrokerSasl{"PLAIN", "broker", "wrong"}, false},
-		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "wrong"}, false},
-		{InterBrokerSasl{"SCRAM-SHA-256", "broker", "scram-pw"}, false},
+		{InterBrokerSasl{"PLAIN", "broker", "plain-pw", nil}, true},
+		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "scram-pw", nil}, true},
+		{InterBrokerSasl{"PLAIN", "broker", "wrong", nil}, false},
+		{InterBrokerSasl{"SCRAM-SHA-512", "broker", "wrong", nil}, false},
+		{InterBrokerSasl{"SCRAM-SHA-256", "broker", "scram-pw", nil}, false},
 	} {
 		cfg := c.cfg
 		SetInterBrokerSasl(&cfg)

@@ -2,7 +2,9 @@
 // (org.apache.kafka.common.security): the JAAS configuration the broker
 // reads its login modules and options from (JaasContext), SASL/PLAIN
 // (PlainSaslServer with PlainServerCallbackHandler) and SASL/SCRAM-SHA-256/512
-// (ScramSaslServer, ScramFormatter, RFC 5802/7677). The connection state
+// (ScramSaslServer, ScramFormatter, RFC 5802/7677) and SASL/OAUTHBEARER with
+// 2.8's default unsecured-token handlers (OAuthBearerSaslServer,
+// OAuthBearerUnsecuredJws, RFC 7628). The connection state
 // machine that carries the tokens (SaslServerAuthenticator) is in
 // core/network.
 package security
@@ -20,7 +22,7 @@ const (
 )
 
 // SupportedMechanisms are the SASL mechanisms this broker implements.
-var SupportedMechanisms = map[string]bool{MechanismPlain: true, MechanismScramSHA256: true, MechanismScramSHA512: true}
+var SupportedMechanisms = map[string]bool{MechanismPlain: true, MechanismScramSHA256: true, MechanismScramSHA512: true, MechanismOAuthBearer: true}
 
 // Server is one SASL exchange on the server side (javax.security.sasl.SaslServer).
 type Server interface {

@@ -21,6 +21,29 @@ func usesSasl(protocol string) bool { return protocol == "SASL_PLAINTEXT" || pro
 type saslListenerConfig struct {
 	mechanisms []string
 	jaas       map[string][]security.JaasEntry
+	oauth      *security.OAuthBearerValidator // when OAUTHBEARER is enabled
+}
+
+// checkNoCustomOAuthHandlers refuses the settings that would replace
+// 2.8's unsecured OAUTHBEARER handlers with Java classes, which this broker
+// cannot load: running with the unsecured validator instead would accept
+// tokens the operator meant to have verified. 2.8 reads the listener- and
+// mechanism-prefixed keys; the broker-wide ones are refused as well since
+// setting them shows the same intent.
+func (c *KafkaConfig) checkNoCustomOAuthHandlers(listener string) error {
+	prefix := listenerConfigPrefix(listener) + "oauthbearer."
+	for _, key := range []string{
+		prefix + "sasl.server.callback.handler.class",
+		prefix + "sasl.login.callback.handler.class",
+		prefix + "sasl.login.class",
+		"sasl.server.callback.handler.class",
+		"sasl.login.callback.handler.class",
+	} {
+		if v := strings.TrimSpace(c.Props[key]); v != "" {
+			return fmt.Errorf("Invalid value %s for configuration %s: custom SASL callback handler and login classes cannot be loaded by this broker; OAUTHBEARER supports only 2.8's default unsecured-token handlers (remove the setting)", v, key)
+		}
+	}
+	return nil
 }
 
 // listenerConfigPrefix is ListenerName.configPrefix.
@@ -65,7 +88,12 @@ func (c *KafkaConfig) saslListenerConfigs(kafkaOpts string) (map[string]*saslLis
 		lc := &saslListenerConfig{mechanisms: mechs, jaas: map[string][]security.JaasEntry{}}
 		for _, m := range mechs {
 			if !security.SupportedMechanisms[m] {
-				return nil, fmt.Errorf("Invalid value %s for configuration sasl.enabled.mechanisms (listener %s): this broker supports the SASL mechanisms PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 only (no GSSAPI/Kerberos, no OAUTHBEARER)", m, l.ListenerName)
+				return nil, fmt.Errorf("Invalid value %s for configuration sasl.enabled.mechanisms (listener %s): this broker supports the SASL mechanisms PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured tokens) only (no GSSAPI/Kerberos)", m, l.ListenerName)
+			}
+			if m == security.MechanismOAuthBearer {
+				if err := c.checkNoCustomOAuthHandlers(l.ListenerName); err != nil {
+					return nil, err
+				}
 			}
 			key := listenerConfigPrefix(l.ListenerName) + strings.ToLower(m) + ".sasl.jaas.config"
 			inline := c.Props[key]
@@ -82,6 +110,11 @@ func (c *KafkaConfig) saslListenerConfigs(kafkaOpts string) (map[string]*saslLis
 					return nil, fmt.Errorf("Invalid value for configuration %s: %v", key, err)
 				}
 				return nil, err
+			}
+			if m == security.MechanismOAuthBearer {
+				if lc.oauth, err = security.NewOAuthBearerValidator(entries); err != nil {
+					return nil, fmt.Errorf("SASL/OAUTHBEARER on listener %s: %v", l.ListenerName, err)
+				}
 			}
 			lc.jaas[m] = entries
 		}
@@ -116,11 +149,14 @@ func (c *KafkaConfig) interBrokerSasl(listeners map[string]*saslListenerConfig) 
 	if !enabled {
 		return nil, requirement("sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication")
 	}
+	entries := lc.jaas[mech]
+	if mech == security.MechanismOAuthBearer {
+		return interBrokerOAuth(entries, c.InterBrokerListenerName)
+	}
 	module := security.ScramLoginModule
 	if mech == security.MechanismPlain {
 		module = security.PlainLoginModule
 	}
-	entries := lc.jaas[mech]
 	user, okUser := security.ConfigEntryOption(entries, "username", module)
 	pass, okPass := security.ConfigEntryOption(entries, "password", module)
 	if !okUser || !okPass {
@@ -131,6 +167,27 @@ func (c *KafkaConfig) interBrokerSasl(listeners map[string]*saslListenerConfig) 
 		return nil, fmt.Errorf("sasl.mechanism.inter.broker.protocol=%s: the JAAS login module of listener %s (inter-broker) has no username and password options for the broker's own connections", mech, c.InterBrokerListenerName)
 	}
 	return &network.InterBrokerSasl{Mechanism: mech, Username: user, Password: pass}, nil
+}
+
+// interBrokerOAuth takes the unsecuredLogin* options of the listener's
+// OAuthBearerLoginModule entry (or its only entry), as 2.8's default login
+// handler does, and builds one token now so that bad options stop
+// start-up rather than every inter-broker connection.
+func interBrokerOAuth(entries []security.JaasEntry, listener string) (*network.InterBrokerSasl, error) {
+	var opts map[string]string
+	for _, e := range entries {
+		if e.LoginModule == security.OAuthBearerLoginModule {
+			opts = e.Options
+			break
+		}
+	}
+	if opts == nil && len(entries) == 1 {
+		opts = entries[0].Options
+	}
+	if _, err := security.UnsecuredLoginToken(opts, time.Now()); err != nil {
+		return nil, fmt.Errorf("sasl.mechanism.inter.broker.protocol=OAUTHBEARER: the JAAS login module of listener %s (inter-broker) cannot make the broker's token: %v", listener, err)
+	}
+	return &network.InterBrokerSasl{Mechanism: security.MechanismOAuthBearer, OAuthLoginOptions: opts}, nil
 }
 
 // saslListeners turns the loaded settings into the socket server's
@@ -163,6 +220,8 @@ func (s *KafkaServer) saslListener(name string) *network.SaslListener {
 			switch m {
 			case security.MechanismPlain:
 				return security.NewPlainServer(lc.jaas[m]), nil
+			case security.MechanismOAuthBearer:
+				return security.NewOAuthBearerServer(lc.oauth), nil
 			default:
 				return security.NewScramServer(m, lookup)
 			}

@@ -3,6 +3,7 @@ package server
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -63,7 +64,7 @@ func TestSaslListenerConfigs(t *testing.T) {
 		"sasl.enabled.mechanisms", "PLAIN", "sasl.mechanism.inter.broker.protocol", "PLAIN")
 	lcs, _ = c.saslListenerConfigs(opts)
 	ib, err := c.interBrokerSasl(lcs)
-	if err != nil || ib == nil || *ib != (network.InterBrokerSasl{Mechanism: "PLAIN", Username: "adminplain", Password: "admin-secret"}) {
+	if err != nil || ib == nil || !reflect.DeepEqual(*ib, network.InterBrokerSasl{Mechanism: "PLAIN", Username: "adminplain", Password: "admin-secret"}) {
 		t.Fatalf("PLAIN inter-broker: %+v %v", ib, err)
 	}
 	// A login module without username/password cannot be used.
@@ -79,5 +80,58 @@ func TestSaslListenerConfigs(t *testing.T) {
 	lcs, _ = c.saslListenerConfigs(opts)
 	if ib, err := c.interBrokerSasl(lcs); ib != nil || err != nil {
 		t.Fatalf("plaintext inter-broker: %+v %v", ib, err)
+	}
+}
+
+// OAUTHBEARER: the unsecured validator's options come from the listener's
+// JAAS entry, inter-broker connections log in with the unsecuredLogin*
+// options, and custom handler classes or bad options stop start-up
+// naming the key.
+func TestSaslOAuthBearerConfig(t *testing.T) {
+	const module = `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required `
+	base := []string{"listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "inter.broker.listener.name", "SASL_PLAINTEXT",
+		"sasl.enabled.mechanisms", "PLAIN,OAUTHBEARER", "sasl.mechanism.inter.broker.protocol", "OAUTHBEARER",
+		"listener.name.sasl_plaintext.plain.sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required user_u="p";`}
+	with := func(kv ...string) *KafkaConfig { return mustConfig(t, append(append([]string{}, base...), kv...)...) }
+
+	c := with("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", module+`unsecuredLoginStringClaim_sub="broker" unsecuredValidatorRequiredScope="kafka" unsecuredValidatorAllowableClockSkewMs="500";`)
+	lcs, err := c.saslListenerConfigs("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := lcs["SASL_PLAINTEXT"].oauth
+	if v == nil || v.ClockSkewMs != 500 || strings.Join(v.RequiredScope, ",") != "kafka" || v.PrincipalClaim != "sub" {
+		t.Fatalf("validator %+v", v)
+	}
+	ib, err := c.interBrokerSasl(lcs)
+	if err != nil || ib.Mechanism != "OAUTHBEARER" || ib.OAuthLoginOptions["unsecuredLoginStringClaim_sub"] != "broker" {
+		t.Fatalf("inter-broker %+v %v", ib, err)
+	}
+
+	// No principal for the broker's own token.
+	c = with("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", module+`unsecuredLoginStringClaim_user="broker";`)
+	lcs, _ = c.saslListenerConfigs("")
+	if _, err := c.interBrokerSasl(lcs); err == nil || !strings.Contains(err.Error(), "No principal name in JWT claim: sub") {
+		t.Fatalf("no sub: %v", err)
+	}
+	for _, kv := range [][]string{
+		{"listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class", "com.example.Validator"},
+		{"listener.name.sasl_plaintext.oauthbearer.sasl.login.callback.handler.class", "com.example.Login"},
+		{"sasl.server.callback.handler.class", "com.example.Validator"},
+		{"sasl.login.callback.handler.class", "com.example.Login"},
+	} {
+		c = with(append([]string{"listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", module + `unsecuredLoginStringClaim_sub="b";`}, kv...)...)
+		if _, err := c.saslListenerConfigs(""); err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("%s: %v", kv[0], err)
+		}
+	}
+	c = with("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", module+`unsecuredValidatorAllowableClockSkewMs="-1";`)
+	if _, err := c.saslListenerConfigs(""); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+		t.Fatalf("negative skew: %v", err)
+	}
+	// GSSAPI still stops start-up.
+	c = mustConfig(t, "listeners", "PLAINTEXT://:9092,SASL_PLAINTEXT://:9093", "sasl.enabled.mechanisms", "GSSAPI,OAUTHBEARER")
+	if _, err := c.saslListenerConfigs(""); err == nil || !strings.Contains(err.Error(), "Invalid value GSSAPI") {
+		t.Fatalf("GSSAPI: %v", err)
 	}
 }

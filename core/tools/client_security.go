@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -73,7 +74,7 @@ func (c *clientConfig) saslMechanism() (sasl.Mechanism, error) {
 	mech := strings.ToUpper(c.get("sasl.mechanism", "GSSAPI"))
 	jaas := c.get("sasl.jaas.config", "")
 	if !security.SupportedMechanisms[mech] {
-		return nil, fmt.Errorf("Invalid value %s for configuration sasl.mechanism: the tools support PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512", mech)
+		return nil, fmt.Errorf("Invalid value %s for configuration sasl.mechanism: the tools support PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER", mech)
 	}
 	if jaas == "" {
 		return nil, errors.New("Could not find a 'KafkaClient' entry in the JAAS configuration. System property 'java.security.auth.login.config' is not set")
@@ -81,6 +82,12 @@ func (c *clientConfig) saslMechanism() (sasl.Mechanism, error) {
 	entries, err := security.ParseJaasConfigValue(jaas)
 	if err != nil {
 		return nil, fmt.Errorf("Invalid value for configuration sasl.jaas.config: %v", err)
+	}
+	if mech == security.MechanismOAuthBearer {
+		if cls := c.get("sasl.login.callback.handler.class", ""); cls != "" {
+			return nil, fmt.Errorf("Invalid value %s for configuration sasl.login.callback.handler.class: the tools cannot load Java classes; OAUTHBEARER logs in with unsecured tokens only", cls)
+		}
+		return unsecuredOAuthMechanism(entries)
 	}
 	user, okUser := security.ConfigEntryOption(entries, "username", "")
 	pass, okPass := security.ConfigEntryOption(entries, "password", "")
@@ -94,4 +101,26 @@ func (c *clientConfig) saslMechanism() (sasl.Mechanism, error) {
 		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
 	}
 	return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
+}
+
+// unsecuredOAuthMechanism logs in as the Java clients do without a custom
+// sasl.login.callback.handler.class: an unsecured token made from the
+// OAuthBearerLoginModule's unsecuredLogin* options, fresh for each
+// connection so that it never expires under a long-running tool. The
+// options are checked once here so that a bad sasl.jaas.config fails fast.
+func unsecuredOAuthMechanism(entries []security.JaasEntry) (sasl.Mechanism, error) {
+	if len(entries) != 1 {
+		return nil, fmt.Errorf("Invalid value for configuration sasl.jaas.config: OAUTHBEARER needs exactly one login module, got %d", len(entries))
+	}
+	opts := entries[0].Options
+	if _, err := security.UnsecuredLoginToken(opts, time.Now()); err != nil {
+		return nil, fmt.Errorf("Invalid value for configuration sasl.jaas.config: %v", err)
+	}
+	return oauth.Oauth(func(context.Context) (oauth.Auth, error) {
+		ir, err := security.UnsecuredLoginToken(opts, time.Now())
+		if err != nil {
+			return oauth.Auth{}, err
+		}
+		return oauth.Auth{Token: ir.Token, Extensions: ir.Extensions}, nil
+	}), nil
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 )
 
+const oauthJaas = `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required `
+
 // TestSecurityOpts: security.protocol with its ssl.* and sasl.* keys.
 func TestSecurityOpts(t *testing.T) {
 	cases := []struct {
@@ -38,7 +40,16 @@ func TestSecurityOpts(t *testing.T) {
 		{map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}, 0, false,
 			"Could not find a 'KafkaClient' entry in the JAAS configuration. System property 'java.security.auth.login.config' is not set"},
 		{map[string]string{"security.protocol": "SASL_SSL"}, 0, false,
-			"Invalid value GSSAPI for configuration sasl.mechanism: the tools support PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512"},
+			"Invalid value GSSAPI for configuration sasl.mechanism: the tools support PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER"},
+		{map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+			"sasl.jaas.config": oauthJaas + `unsecuredLoginStringClaim_sub="alice";`}, 1, false, ""},
+		{map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+			"sasl.jaas.config": oauthJaas + `unsecuredLoginStringClaim_user="alice";`}, 0, false,
+			"Invalid value for configuration sasl.jaas.config: No principal name in JWT claim: sub"},
+		{map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+			"sasl.login.callback.handler.class": "com.example.Login",
+			"sasl.jaas.config":                  oauthJaas + `unsecuredLoginStringClaim_sub="alice";`}, 0, false,
+			"Invalid value com.example.Login for configuration sasl.login.callback.handler.class: the tools cannot load Java classes; OAUTHBEARER logs in with unsecured tokens only"},
 	}
 	for _, c := range cases {
 		cfg := &clientConfig{props: c.props}
