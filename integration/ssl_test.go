@@ -22,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -623,5 +624,56 @@ func TestSASLSSLInterBroker(t *testing.T) {
 			t.Fatalf("consumed %d of %d: %v", got, len(recs), fs.Errors())
 		}
 		got += fs.NumRecords()
+	}
+}
+
+// TestOAuthBearerOverSSL: OAUTHBEARER (2.8's unsecured tokens) on a
+// SASL_SSL listener: franz-go and kcat authenticate over TLS, an expired
+// token is refused.
+func TestOAuthBearerOverSSL(t *testing.T) {
+	requireZooKeeper(t)
+	pki := newSSLPKI(t)
+	zk := zktest.Start(t)
+	t.Setenv("KAFKA_OPTS", "")
+	_, addrs := startSSLBroker(t, zk, 1, pki, []string{"SASL_SSL:SASL_SSL"}, map[string]string{
+		"sasl.enabled.mechanisms":                             "OAUTHBEARER",
+		"listener.name.sasl_ssl.oauthbearer.sasl.jaas.config": oauthModule + ";",
+	})
+	addr := addrs["SASL_SSL"]
+	tlsOpt := kgo.DialTLSConfig(pki.tlsConfig())
+	CreateTopic(t, addrs["PLAINTEXT"], "oauth-ssl", 1, nil)
+	sslRoundTrip(t, "oauth-ssl", 10, []kgo.Opt{tlsOpt, kgo.SASL(oauthUser("alice"))}, []kgo.Opt{tlsOpt, kgo.SASL(oauthUser("bob"))}, addr)
+
+	// franz-go fails on the RFC 7628 error response (it expects none).
+	expired := NewClient(t, addr, tlsOpt, kgo.RequestRetries(0),
+		kgo.SASL(oauth.Auth{Token: unsecuredJWT("carol", time.Now().Add(-time.Hour))}.AsMechanism()))
+	if err := expired.Ping(testContext(t, 15*time.Second)); err == nil {
+		t.Fatal("an expired token was accepted over TLS")
+	}
+	// On the wire, over TLS: the error JSON, then the failure after 0x01.
+	conn, err := tls.Dial("tcp", addr, pki.tlsConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.Version, hs.Mechanism = 1, "OAUTHBEARER"
+	if _, err := RoundTrip(conn, hs, 1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r1 := oauthStep(t, conn, "n,,\x01auth=Bearer "+unsecuredJWT("carol", time.Now().Add(-time.Hour))+"\x01\x01", 2)
+	r2 := oauthStep(t, conn, "\x01", 3)
+	if string(r1.SASLAuthBytes) != `{"status":"invalid_token"}` || r2.ErrorCode != kerr.SaslAuthenticationFailed.Code {
+		t.Fatalf("expired token over TLS: %+v then %+v", r1, r2)
+	}
+
+	auth := []string{"-b", addr, "-X", "security.protocol=SASL_SSL", "-X", "ssl.ca.location=" + pki.caPEM,
+		"-X", "sasl.mechanisms=OAUTHBEARER", "-X", "enable.sasl.oauthbearer.unsecure.jwt=true", "-X", "sasl.oauthbearer.config=principal=alice"}
+	if _, errOut, code := kcat(t, "from-kcat\n", append(auth, "-P", "-t", "oauth-ssl", "-p", "0")...); code != 0 {
+		t.Fatalf("kcat -P exited %d: %s", code, errOut)
+	}
+	out, errOut, code := kcat(t, "", append(auth, "-C", "-t", "oauth-ssl", "-o", "-1", "-e", "-q")...)
+	if code != 0 || out != "from-kcat\n" {
+		t.Fatalf("kcat -C exited %d: %q %s", code, out, errOut)
 	}
 }
