@@ -309,9 +309,9 @@ func (c *KafkaConfig) fill() {
 	c.ControlPlaneListenerName = c.s("control.plane.listener.name")
 
 	if dirs := c.s("log.dirs"); c.values["log.dirs"] != nil {
-		c.LogDirs = splitCsv(dirs)
+		c.LogDirs = javacompat.SplitList(dirs)
 	} else {
-		c.LogDirs = splitCsv(c.s("log.dir"))
+		c.LogDirs = javacompat.SplitList(c.s("log.dir"))
 	}
 
 	c.ZkConnect = c.s("zookeeper.connect")
@@ -598,7 +598,7 @@ func (c *KafkaConfig) resolveInterBrokerListener() error {
 // parseProtocolMap reads "NAME:PROTOCOL,..." (listener names upper-cased).
 func parseProtocolMap(spec string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, entry := range splitCsv(spec) {
+	for _, entry := range javacompat.SplitList(spec) {
 		i := strings.LastIndex(entry, ":")
 		if i < 0 {
 			return nil, fmt.Errorf("Error parsing configuration property 'listener.security.protocol.map': Invalid map entry '%s'", entry)
@@ -618,7 +618,7 @@ func parseEndpoints(spec string, protoMap map[string]string, distinctPorts bool)
 	var out []Endpoint
 	names := map[string]bool{}
 	ports := map[int32]bool{}
-	for _, s := range splitCsv(spec) {
+	for _, s := range javacompat.SplitList(spec) {
 		m := endpointPattern.FindStringSubmatch(s)
 		if m == nil {
 			return nil, fmt.Errorf("Unable to parse %s to a broker endpoint", s)
@@ -1175,16 +1175,6 @@ func javaString(v any) string {
 		return javacompat.DoubleToString(x)
 	}
 	return fmt.Sprint(v)
-}
-
-func splitCsv(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func atLeast(min int64) validator {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gokafka/kafka/core/javacompat"
 	"github.com/gokafka/kafka/core/logging"
 	"github.com/sirupsen/logrus"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -57,20 +58,9 @@ func (c *clientConfig) integer(key string, def int64) (int64, error) {
 	return n, nil
 }
 
-// seedBrokers splits bootstrap.servers.
-func seedBrokers(list string) []string {
-	var out []string
-	for _, s := range strings.Split(list, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // commonOpts are the options every client gets.
 func (c *clientConfig) commonOpts(defaultClientID string) ([]kgo.Opt, error) {
-	servers := seedBrokers(c.get("bootstrap.servers", ""))
+	servers := javacompat.SplitList(c.get("bootstrap.servers", ""))
 	if len(servers) == 0 {
 		return nil, errors.New("No resolvable bootstrap urls given in bootstrap.servers")
 	}

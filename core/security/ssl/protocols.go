@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/gokafka/kafka/core/javacompat"
 )
 
 // protocolVersions maps Java's protocol names to TLS versions.
@@ -33,7 +35,7 @@ func (s *Settings) loadProtocols(get func(string) (string, string)) error {
 	}
 	enabled, enabledName := get("ssl.enabled.protocols")
 	var versions []uint16
-	for _, p := range splitList(enabled) {
+	for _, p := range javacompat.SplitList(enabled) {
 		v, ok := protocolVersions[p]
 		switch {
 		case p == "SSLv2Hello":
@@ -58,7 +60,7 @@ func (s *Settings) loadProtocols(get func(string) (string, string)) error {
 // without any leaves TLS 1.2 at most, one with only TLS 1.3 suites leaves
 // TLS 1.3 only, as Java's engine would.
 func (s *Settings) loadCipherSuites(list, name string) error {
-	names := splitList(list)
+	names := javacompat.SplitList(list)
 	if len(names) == 0 {
 		return nil
 	}
@@ -96,15 +98,4 @@ func (s *Settings) loadCipherSuites(list, name string) error {
 		return fmt.Errorf("Invalid value %s for configuration %s: no protocol of ssl.enabled.protocols can use these cipher suites", list, name)
 	}
 	return nil
-}
-
-// splitList splits a Kafka LIST value.
-func splitList(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
