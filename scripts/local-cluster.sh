@@ -31,6 +31,8 @@ set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/lib/zookeeper.sh
+. "$ROOT/scripts/lib/zookeeper.sh"
 LOG_DIR="${LOG_DIR:-$ROOT/logs}"
 export LOG_DIR
 NODES="${KAFKA_NODES:-node1 node2 node3}"
@@ -198,7 +200,8 @@ start_zookeeper() {
     return
   fi
   if zk_ok; then
-    check_zk_data_dir "$ZK_DATA_DIR" "make run's single broker" "make stop"
+    check_zk_data_dir "$ZK_DATA_DIR" "this set-up" "make run's single broker" "make stop" \
+      "or set KAFKA_ZK_CONNECT=localhost:$ZK_PORT to share it anyway."
     echo "ZooKeeper is already running on localhost:$ZK_PORT."
     return
   fi
@@ -241,23 +244,6 @@ adopt_shared_zk_data() {
       return 0
     fi
   done
-}
-
-# check_zk_data_dir WANT OTHER HOW refuses a running ZooKeeper whose
-# dataDir (from its "conf" four-letter word) is not WANT: it holds the
-# metadata of OTHER, which HOW stops. A ZooKeeper that does not answer
-# "conf" is used as it is.
-check_zk_data_dir() {
-  local dir
-  dir="$(four_letter conf | sed -n 's/^dataDir=//p' | head -n 1)"
-  dir="${dir%/version-2}"
-  [ -n "$dir" ] || return 0
-  if [ "$(readlink -m "$dir")" != "$(readlink -m "$1")" ]; then
-    echo "The ZooKeeper running on localhost:$ZK_PORT keeps its data in $dir, the metadata of $2;" >&2
-    echo "this set-up keeps its own in $1. Stop that ZooKeeper first ($3)," >&2
-    echo "or set KAFKA_ZK_CONNECT=localhost:$ZK_PORT to share it anyway." >&2
-    exit 1
-  fi
 }
 
 zk_or_died() {

@@ -12,6 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/lib/zookeeper.sh
+. "$ROOT/scripts/lib/zookeeper.sh"
 LOG_DIR="${LOG_DIR:-$ROOT/logs}"
 export LOG_DIR
 ZK_PID_FILE="$LOG_DIR/zookeeper.pid"
@@ -74,7 +76,7 @@ fail_with_log() {
 
 start_zookeeper() {
   if zk_ok; then
-    check_zk_data_dir "$ROOT/data/zookeeper" "the three-node cluster (make cluster)" "make cluster-stop"
+    check_zk_data_dir "$ROOT/data/zookeeper" "the single broker" "the three-node cluster (make cluster)" "make cluster-stop"
     echo "ZooKeeper is already running on localhost:$ZK_PORT."
     return
   fi
@@ -90,22 +92,6 @@ start_zookeeper() {
     fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper did not start."
   fi
 }
-# check_zk_data_dir WANT OTHER HOW refuses a running ZooKeeper whose
-# dataDir (from its "conf" four-letter word) is not WANT (dataDir of
-# config/zookeeper.properties): it holds the metadata of OTHER, which HOW
-# stops. A ZooKeeper that does not answer "conf" is used as it is.
-check_zk_data_dir() {
-  local dir
-  dir="$(four_letter conf | sed -n 's/^dataDir=//p' | head -n 1)"
-  dir="${dir%/version-2}"
-  [ -n "$dir" ] || return 0
-  if [ "$(readlink -m "$dir")" != "$(readlink -m "$1")" ]; then
-    echo "The ZooKeeper running on localhost:$ZK_PORT keeps its data in $dir, the metadata of $2;" >&2
-    echo "the single broker keeps its own in $1. Stop that ZooKeeper first ($3)." >&2
-    exit 1
-  fi
-}
-
 zk_or_died() {
   zk_ok && return 0
   started_pid_runs "$ZK_PID_FILE" || fail_with_log "$LOG_DIR/zookeeper.out" "ZooKeeper exited during startup."
