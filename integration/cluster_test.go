@@ -227,14 +227,10 @@ func probeBroker(addr string, id int) error {
 	if _, err := RoundTrip(conn, av, 1, 2*time.Second); err != nil {
 		return fmt.Errorf("ApiVersions: %w", err)
 	}
-	md := kmsg.NewPtrMetadataRequest()
-	md.Version = 1
-	md.Topics = []kmsg.MetadataRequestTopic{}
-	resp, err := RoundTrip(conn, md, 2, 2*time.Second)
+	m, err := brokersMetadata(conn, 2)
 	if err != nil {
-		return fmt.Errorf("Metadata: %w", err)
+		return err
 	}
-	m := resp.(*kmsg.MetadataResponse)
 	if m.ControllerID < 0 {
 		return errors.New("no controller yet")
 	}
@@ -244,6 +240,19 @@ func probeBroker(addr string, id int) error {
 		}
 	}
 	return fmt.Errorf("Metadata does not list broker %d yet", id)
+}
+
+// brokersMetadata asks conn for Metadata v1 without topics (brokers and
+// controller only).
+func brokersMetadata(conn net.Conn, correlationID int32) (*kmsg.MetadataResponse, error) {
+	md := kmsg.NewPtrMetadataRequest()
+	md.Version = 1
+	md.Topics = []kmsg.MetadataRequestTopic{}
+	resp, err := RoundTrip(conn, md, correlationID, 2*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("Metadata: %w", err)
+	}
+	return resp.(*kmsg.MetadataResponse), nil
 }
 
 func (n *node) Running() bool {

@@ -236,15 +236,7 @@ func TestOAuthBearerInterBroker(t *testing.T) {
 	}
 	const topic = "oauth-replicated"
 	adm := NewClient(t, brokers[0].Addr())
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 2, 2
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 30000
-	resp, err := req.RequestWith(testContext(t, 40*time.Second), adm)
-	if err != nil || resp.Topics[0].ErrorCode != 0 {
-		t.Fatalf("CreateTopics: %+v %v", resp, err)
-	}
+	createReplicatedTopic(t, adm, topic, 2, 2)
 	p := NewClient(t, saslAddrs[1], kgo.SASL(oauthUser("alice")), kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DisableIdempotentWrite())
 	var recs []*kgo.Record
@@ -252,45 +244,12 @@ func TestOAuthBearerInterBroker(t *testing.T) {
 		recs = append(recs, &kgo.Record{Partition: int32(i % 2), Value: []byte(fmt.Sprint(i))})
 	}
 	produceSync(t, p, recs)
-	waitAllInSync(t, adm, topic, 2)
+	waitISR(t, adm, topic, 2, 30*time.Second)
 	for _, b := range brokers {
 		if strings.Contains(b.Log(), "Failed authentication") || strings.Contains(b.Log(), "SASL authentication with") {
 			t.Errorf("broker %d logged an authentication failure:\n%s", b.ID, b.Log())
 		}
 	}
-}
-
-// waitAllInSync waits until every partition of topic has n replicas in
-// its ISR.
-func waitAllInSync(t *testing.T, adm *kgo.Client, topic string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		m, err := kmsg.NewPtrMetadataRequest().RequestWith(testContext(t, 10*time.Second), adm)
-		inSync, found := err == nil, false
-		for _, mt := range metadataTopics(m) {
-			if mt.Topic != nil && *mt.Topic == topic {
-				found = true
-				for _, pt := range mt.Partitions {
-					inSync = inSync && len(pt.ISR) == n
-				}
-			}
-		}
-		if inSync && found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replicas of %s not in sync: %+v %v", topic, m, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func metadataTopics(m *kmsg.MetadataResponse) []kmsg.MetadataResponseTopic {
-	if m == nil {
-		return nil
-	}
-	return m.Topics
 }
 
 // TestOAuthBearerCustomHandlerRefused: a custom server callback handler

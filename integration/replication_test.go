@@ -61,14 +61,11 @@ func brokerListsAll(addr string, n int) error {
 		return err
 	}
 	defer conn.Close()
-	md := kmsg.NewPtrMetadataRequest()
-	md.Version = 1
-	md.Topics = []kmsg.MetadataRequestTopic{}
-	resp, err := RoundTrip(conn, md, 1, 2*time.Second)
+	m, err := brokersMetadata(conn, 1)
 	if err != nil {
-		return fmt.Errorf("Metadata: %w", err)
+		return err
 	}
-	if got := len(resp.(*kmsg.MetadataResponse).Brokers); got != n {
+	if got := len(m.Brokers); got != n {
 		return fmt.Errorf("Metadata lists %d of %d brokers", got, n)
 	}
 	return nil
@@ -430,4 +427,44 @@ func joinIDs(ids []int32) string {
 		s[i] = fmt.Sprint(id)
 	}
 	return strings.Join(s, ",")
+}
+
+// createReplicatedTopic creates topic through cl with CreateTopics (30 s
+// timeout), failing the test on any error.
+func createReplicatedTopic(t *testing.T, cl *kgo.Client, topic string, partitions int32, rf int16) {
+	t.Helper()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, partitions, rf
+	req.Topics, req.TimeoutMillis = append(req.Topics, rt), 30000
+	if resp, err := req.RequestWith(testContext(t, 40*time.Second), cl); err != nil || resp.Topics[0].ErrorCode != 0 {
+		t.Fatalf("CreateTopics %s: %+v %v", topic, resp, err)
+	}
+}
+
+// waitISR polls Metadata until every partition of topic has n in-sync
+// replicas.
+func waitISR(t *testing.T, cl *kgo.Client, topic string, n int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		req := kmsg.NewPtrMetadataRequest()
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(topic)
+		req.Topics = append(req.Topics, rt)
+		m, err := req.RequestWith(testContext(t, 10*time.Second), cl)
+		ok := err == nil && len(m.Topics) == 1 && len(m.Topics[0].Partitions) > 0
+		if ok {
+			for _, pt := range m.Topics[0].Partitions {
+				ok = ok && len(pt.ISR) == n
+			}
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not all partitions have %d in-sync replicas: %+v %v", topic, n, m, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -290,15 +290,7 @@ func TestSaslInterBroker(t *testing.T) {
 	}
 	const topic = "sasl-replicated"
 	adm := NewClient(t, brokers[0].Addr())
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 2, 2
-	req.Topics = append(req.Topics, rt)
-	req.TimeoutMillis = 30000
-	resp, err := req.RequestWith(testContext(t, 40*time.Second), adm)
-	if err != nil || resp.Topics[0].ErrorCode != 0 {
-		t.Fatalf("CreateTopics: %+v %v", resp, err)
-	}
+	createReplicatedTopic(t, adm, topic, 2, 2)
 	mech := plain.Auth{User: "alice", Pass: "alice-plain"}.AsMechanism()
 	p := NewClient(t, saslAddrs[1], kgo.SASL(mech), kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DisableIdempotentWrite())
 	var recs []*kgo.Record
@@ -308,27 +300,7 @@ func TestSaslInterBroker(t *testing.T) {
 	produceSync(t, p, recs)
 	// Both replicas of both partitions are in sync: the followers fetched
 	// over SASL.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		m, err := kmsg.NewPtrMetadataRequest().RequestWith(testContext(t, 10*time.Second), adm)
-		inSync := err == nil && len(m.Topics) > 0
-		if inSync {
-			for _, mt := range m.Topics {
-				if mt.Topic != nil && *mt.Topic == topic {
-					for _, pt := range mt.Partitions {
-						inSync = inSync && len(pt.ISR) == 2
-					}
-				}
-			}
-		}
-		if inSync {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replicas not in sync over SASL: %+v %v", m, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitISR(t, adm, topic, 2, 30*time.Second)
 	for _, b := range brokers {
 		if strings.Contains(b.Log(), "Failed authentication") || strings.Contains(b.Log(), "SASL authentication with") {
 			t.Errorf("broker %d logged an authentication failure:\n%s", b.ID, b.Log())

@@ -483,13 +483,7 @@ func TestSSLInterBroker(t *testing.T) {
 
 	const topic = "ssl-replicated"
 	adm := NewClient(t, brokers[0].Addr())
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 3, 3
-	req.Topics, req.TimeoutMillis = append(req.Topics, rt), 30000
-	if resp, err := req.RequestWith(testContext(t, 40*time.Second), adm); err != nil || resp.Topics[0].ErrorCode != 0 {
-		t.Fatalf("CreateTopics: %+v %v", resp, err)
-	}
+	createReplicatedTopic(t, adm, topic, 3, 3)
 	client, _, _ := pki.clientCert(t, "producer", pkix.Name{CommonName: "producer"})
 	tlsOpt := kgo.DialTLSConfig(pki.tlsConfig(client))
 	p := NewClient(t, strings.Join(sslAddrs, ","), tlsOpt, kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.AllISRAcks()))
@@ -514,33 +508,6 @@ func TestSSLInterBroker(t *testing.T) {
 			t.Fatalf("consumed %d of %d: %v", got, len(recs), fs.Errors())
 		}
 		got += fs.NumRecords()
-	}
-}
-
-// waitISR polls Metadata until every partition of topic has n in-sync
-// replicas.
-func waitISR(t *testing.T, cl *kgo.Client, topic string, n int, d time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		req := kmsg.NewPtrMetadataRequest()
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(topic)
-		req.Topics = append(req.Topics, rt)
-		m, err := req.RequestWith(testContext(t, 10*time.Second), cl)
-		ok := err == nil && len(m.Topics) == 1 && len(m.Topics[0].Partitions) > 0
-		if ok {
-			for _, pt := range m.Topics[0].Partitions {
-				ok = ok && len(pt.ISR) == n
-			}
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not all partitions have %d in-sync replicas: %+v %v", topic, n, m, err)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -595,13 +562,7 @@ func TestSASLSSLInterBroker(t *testing.T) {
 
 	const topic = "sasl-ssl-replicated"
 	adm := NewClient(t, brokers[0].Addr())
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = topic, 2, 2
-	req.Topics, req.TimeoutMillis = append(req.Topics, rt), 30000
-	if resp, err := req.RequestWith(testContext(t, 40*time.Second), adm); err != nil || resp.Topics[0].ErrorCode != 0 {
-		t.Fatalf("CreateTopics: %+v %v", resp, err)
-	}
+	createReplicatedTopic(t, adm, topic, 2, 2)
 	opts := []kgo.Opt{kgo.DialTLSConfig(pki.tlsConfig()), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-pw"}.AsMechanism())}
 	p := NewClient(t, saslAddrs[1], append(opts, kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.AllISRAcks()))...)
 	var recs []*kgo.Record
